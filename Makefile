@@ -1,0 +1,49 @@
+# Clientela: `make run` serves the demo, `make test` runs the whole suite. Nothing else is needed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE := config.settings
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint format messages venv clean-db bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Clientela needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/clientela compile_catalogs --verbosity 0
+	$(BIN)/clientela migrate --noinput
+	$(BIN)/clientela bootstrap
+	$(BIN)/clientela serve 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy clientela/core clientela/accounts clientela/parties/services.py clientela/parties/selectors.py clientela/parties/validation.py clientela/parties/normalize.py
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: $(STAMP)
+	$(BIN)/clientela makemessages -l es -l en --no-location --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/clientela compile_catalogs
+
+# Browser tests drive Debian's Chromium; install it when missing and we are allowed to.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped"; }
+
+test: $(STAMP) chromium lint
+	$(BIN)/clientela compile_catalogs --verbosity 0
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/demo.py

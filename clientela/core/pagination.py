@@ -1,0 +1,83 @@
+"""Keyset (cursor) pagination shared by the UI and the API: no OFFSET, no COUNT(*) over millions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+
+class InvalidCursor(ValueError):
+    def __init__(self) -> None:
+        super().__init__(_("The page cursor is not valid; start again from the first page."))
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def _encode(values: Sequence[Any]) -> str:
+    payload = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, n: int, kinds: Sequence[str]) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidCursor() from exc
+    if not isinstance(values, list) or len(values) != n:
+        raise InvalidCursor()
+    out: list[Any] = []
+    for value, kind in zip(values, kinds, strict=True):
+        if kind == "datetime":
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+            if parsed is None:
+                raise InvalidCursor()
+            out.append(parsed)
+        elif kind == "int":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InvalidCursor()
+            out.append(value)
+        else:
+            if not isinstance(value, str):
+                raise InvalidCursor()
+            out.append(value)
+    return out
+
+
+def keyset_page(
+    qs: QuerySet, *, ordering: Sequence[str], kinds: Sequence[str], cursor: str | None, size: int
+) -> Page:
+    """One page of ``qs`` ordered by ``ordering`` (the last field must be unique, e.g. "id" or "-id").
+
+    ``kinds`` gives each ordering field's type ("str", "int", "datetime") to validate cursors.
+    All fields must share one direction so a single row-value comparison is expressible portably.
+    """
+    names = [f.lstrip("-") for f in ordering]
+    descending = ordering[0].startswith("-")
+    qs = qs.order_by(*ordering)
+    if cursor:
+        values = _decode(cursor, len(names), kinds)
+        op = "lt" if descending else "gt"
+        # (a, b, id) > (x, y, z)  ==  a > x OR (a = x AND (b > y OR (b = y AND id > z)))
+        condition = Q(**{f"{names[-1]}__{op}": values[-1]})
+        for name, value in zip(reversed(names[:-1]), reversed(values[:-1]), strict=True):
+            condition = Q(**{f"{name}__{op}": value}) | (Q(**{name: value}) & condition)
+        qs = qs.filter(condition)
+    rows = list(qs[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = _encode([getattr(rows[-1], n) for n in names]) if has_more and rows else None
+    return Page(items=rows, next_cursor=next_cursor)

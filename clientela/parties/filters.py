@@ -1,0 +1,91 @@
+"""Party filters shared by the web list and the API (one FilterSet, two front ends)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from clientela.accounts.models import Team, User
+from clientela.core.text import fold
+from clientela.parties.choices import ContactKind, LifecycleStatus, PartyKind
+from clientela.parties.models import ContactPoint, Party, Tag
+
+_DIGITS = re.compile(r"\D+")
+
+
+class PartyFilter(django_filters.FilterSet):
+    """Filters: text (name, email, phone, tax id), kind, status, owner, team, tag, city, created/updated ranges."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PartyKind.choices)
+    status = django_filters.MultipleChoiceFilter(label=_("Lifecycle status"), choices=LifecycleStatus.choices)
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=User.objects.filter(is_active=True))
+    team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=Team.objects.all())
+    tag = django_filters.CharFilter(label=_("Tag"), method="filter_tag")
+    city = django_filters.CharFilter(label=_("City"), method="filter_city")
+    created_after = django_filters.IsoDateTimeFilter(
+        label=_("Created from"), field_name="created_at", lookup_expr="gte"
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        label=_("Created until"), field_name="created_at", lookup_expr="lt"
+    )
+    updated_after = django_filters.IsoDateTimeFilter(
+        label=_("Updated from"), field_name="updated_at", lookup_expr="gte"
+    )
+    updated_before = django_filters.IsoDateTimeFilter(
+        label=_("Updated until"), field_name="updated_at", lookup_expr="lt"
+    )
+
+    class Meta:
+        model = Party
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Party], name: str, value: str) -> QuerySet[Party]:
+        """Name prefix/substring (accent-insensitive), exact email, phone digits, tax id.
+
+        Issue-3 global search replaces this with the indexed search backends; this is the list filter.
+        """
+        text = fold(value)
+        if not text:
+            return queryset
+        condition: Any = Q(name_folded__contains=text)
+        compact = re.sub(r"[\s.\-/]", "", value).upper()
+        if compact:
+            condition |= Q(tax_id=compact)
+        contacts = ContactPoint.objects.filter(party=OuterRef("pk"), deleted_at__isnull=True)
+        if "@" in value:
+            condition |= Exists(
+                contacts.filter(kind=ContactKind.EMAIL, normalized__startswith=value.strip().lower())
+            )
+        digits = _DIGITS.sub("", value)
+        if len(digits) >= 6:
+            condition |= Exists(
+                contacts.filter(kind__in=["mobile", "landline", "fax"], normalized__endswith=digits[-9:])
+            )
+        return queryset.filter(condition)
+
+    def filter_tag(self, queryset: QuerySet[Party], name: str, value: str) -> QuerySet[Party]:
+        key = fold(value)
+        if not key:
+            return queryset
+        return queryset.filter(
+            Exists(Tag.parties.through.objects.filter(party_id=OuterRef("pk"), tag__key=key))
+        )
+
+    def filter_city(self, queryset: QuerySet[Party], name: str, value: str) -> QuerySet[Party]:
+        if not value.strip():
+            return queryset
+        return queryset.filter(
+            Exists(
+                ContactPoint.objects.filter(
+                    party=OuterRef("pk"),
+                    kind=ContactKind.ADDRESS,
+                    deleted_at__isnull=True,
+                    city__iexact=value.strip(),
+                )
+            )
+        )

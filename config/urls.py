@@ -1,0 +1,11 @@
+"""Root URL configuration: each app owns its own urls module."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("clientela.api.urls")),
+    path("accounts/", include("clientela.accounts.urls")),
+    path("customers/", include("clientela.parties.urls")),
+    path("", include("clientela.web.urls")),
+]
