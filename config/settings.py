@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "clientela.parties",
     "clientela.api",
     "clientela.web",
+    "clientela.demo",
 ]
 
 MIDDLEWARE = [

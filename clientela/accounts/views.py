@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -21,9 +22,7 @@ class LoginView(auth_views.LoginView):
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    return HttpResponseRedirect(
-        settings.LOGOUT_URL if hasattr(settings, "LOGOUT_URL") else "/accounts/login/"
-    )
+    return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 @require_POST

@@ -107,7 +107,7 @@ def _build_contact_points(
             errors.add(f"contact_points.{i}", _("Enter a contact point object."))
             continue
         unknown_fields(item, (*CONTACT_FIELDS, "id", "delete"), errors, prefix)
-        cp_id = item.get("id")
+        cp_id: Any = item.get("id")
         if cp_id not in (None, ""):
             try:
                 cp = by_id[int(cp_id)]

@@ -118,7 +118,7 @@ def assign(
                 errors.add(f"{prefix}{name}", _("Enter text."))
                 continue
             value = value.strip()
-        field = obj._meta.get_field(name)
+        field: Any = obj._meta.get_field(name)
         if isinstance(field, models.ForeignKey):
             setattr(obj, field.attname, value.pk if isinstance(value, models.Model) else value)
             continue
