@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-pytest_plugins = ["clientela.testing.fixtures"]
+pytest_plugins = ["clientela.testing.fixtures", "clientela.testing.browser"]
