@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "clientela.core",
     "clientela.accounts",
     "clientela.parties",
+    "clientela.interactions",
     "clientela.api",
     "clientela.web",
     "clientela.demo",

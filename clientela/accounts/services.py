@@ -21,9 +21,15 @@ def hash_token(secret: str) -> str:
 
 
 def roles_ensure_builtin() -> None:
-    """Create the built-in roles that are missing (existing ones keep any grants an admin edited)."""
+    """Create missing built-in roles and add object types they lack (grants an admin edited are kept)."""
     for slug, spec in BUILTIN_ROLES.items():
-        Role.objects.get_or_create(slug=slug, defaults={"name": str(spec["name"]), "grants": spec["grants"]})
+        role, created = Role.objects.get_or_create(
+            slug=slug, defaults={"name": str(spec["name"]), "grants": spec["grants"]}
+        )
+        missing = {k: v for k, v in spec["grants"].items() if k not in role.grants}
+        if not created and missing:
+            role.grants = {**role.grants, **missing}
+            role.save(update_fields=["grants"])
 
 
 @transaction.atomic

@@ -72,3 +72,40 @@ class ObjectChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr} {self.field}".strip()
+
+
+class SourceKind(models.TextChoices):
+    FINANCE = "finance", _("Finance")
+    SALES = "sales", _("Sales")
+    SUPPORT = "support", _("Support")
+    ERP = "erp", _("ERP")
+    MARKETING = "marketing", _("Marketing")
+    SOCIAL = "social", _("Social")
+    MANUAL = "manual", _("Entered in Clientela")
+    OTHER = "other", _("Other")
+
+
+class SourceSystem(models.Model):
+    """A system customer data comes from (a department's ERP, the support desk, Clientela itself).
+
+    Records imported or posted from a source keep ``(source, external_id)`` so the same record posted twice
+    is recognised. ``default_country`` reads its phone numbers, ``default_currency`` its amounts.
+    """
+
+    MANUAL_SLUG = "clientela"
+
+    slug = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=SourceKind.choices, default=SourceKind.OTHER)
+    default_country = models.CharField(_("default country"), max_length=2, blank=True)
+    default_currency = models.CharField(_("default currency"), max_length=3, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("source system")
+        verbose_name_plural = _("source systems")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
