@@ -223,7 +223,7 @@ def interaction_correct(
 ) -> Interaction:
     """Correct an interaction: a new version supersedes it (the old one stays in the ledger)."""
     old = (
-        Interaction.objects.select_for_update()
+        Interaction.objects.select_for_update(of=("self",))
         .select_related("party", "organisation", "source")
         .get(pk=interaction.pk)
     )

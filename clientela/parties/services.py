@@ -23,6 +23,7 @@ from clientela.core.permissions import Action, can, can_assign
 from clientela.core.text import fold
 from clientela.parties.choices import PartyKind
 from clientela.parties.models import ContactPoint, Party, Relationship, Tag
+from clientela.parties.search import PARTY_INDEX, party_index_refresh
 from clientela.parties.validation import (
     CONTACT_FIELDS,
     PARTY_FIELDS,
@@ -250,6 +251,7 @@ def party_create(
         actor=actor, obj=party, aggregate=party, action=ChangeAction.CREATE, snapshot=_party_snapshot(party)
     )
     _apply_contact_points(actor, party, new, [], [])
+    party_index_refresh([party.pk])
     return party
 
 
@@ -300,6 +302,7 @@ def party_update(
         after.pop("tags")
     record_update(actor=actor, obj=party, aggregate=party, before=before, after=after)
     _apply_contact_points(actor, party, new, updated, removed)
+    party_index_refresh([party.pk])
     return party
 
 
@@ -319,6 +322,7 @@ def party_delete(*, actor: Actor, party: Party, expected_version: int | None = N
     record_snapshot(
         actor=actor, obj=party, aggregate=party, action=ChangeAction.DELETE, snapshot=_party_snapshot(party)
     )
+    party_index_refresh([party.pk])
     return party
 
 
@@ -340,6 +344,7 @@ def party_restore(*, actor: Actor, party: Party) -> Party:
     record_snapshot(
         actor=actor, obj=party, aggregate=party, action=ChangeAction.RESTORE, snapshot=_party_snapshot(party)
     )
+    party_index_refresh([party.pk])
     return party
 
 
@@ -365,6 +370,7 @@ def party_purge(*, actor: Actor, older_than_days: int, batch_size: int = 500) ->
                     snapshot=_party_snapshot(party),
                 )
             Party.all_objects.filter(pk__in=[p.pk for p in batch]).delete()
+            PARTY_INDEX.delete([p.pk for p in batch])
             total += len(batch)
 
 
@@ -382,6 +388,7 @@ def contact_point_add(*, actor: Actor, party: Party, data: Mapping[str, Any]) ->
         raise_flat(errors, "contact_points.0.")
     _apply_contact_points(actor, party, new, [], [])
     _bump(party)
+    party_index_refresh([party.pk])
     return new[0]
 
 
@@ -401,6 +408,7 @@ def contact_point_update(
         raise_flat(errors, "contact_points.0.")
     _apply_contact_points(actor, party, [], updated, [])
     _bump(party)
+    party_index_refresh([party.pk])
     return updated[0][0]
 
 
@@ -411,6 +419,7 @@ def contact_point_remove(*, actor: Actor, contact_point: ContactPoint) -> None:
     _check(actor, Action.CHANGE, party)
     _apply_contact_points(actor, party, [], [], [contact_point])
     _bump(party)
+    party_index_refresh([party.pk])
 
 
 def raise_flat(errors: Errors, prefix: str) -> None:
@@ -477,7 +486,7 @@ def relationship_update(
 ) -> Relationship:
     """Change a relationship's role, dates or main flag."""
     rel = (
-        Relationship.objects.select_for_update()
+        Relationship.objects.select_for_update(of=("self",))
         .select_related("person", "organisation")
         .get(pk=relationship.pk)
     )

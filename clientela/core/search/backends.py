@@ -1,0 +1,129 @@
+"""Database-specific halves of the search index: SQLite FTS5 (trigram) and PostgreSQL (pg_trgm)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+
+COLUMNS = ("name", "contact", "ids")
+
+
+class SqliteBackend:
+    """FTS5 virtual table with the trigram tokenizer; rowid is the record id."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def create_sql(self) -> list[str]:
+        return [
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table} USING fts5(name, contact, ids, tokenize='trigram')",
+            f"CREATE TABLE IF NOT EXISTS {self.table}_vocab (word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID",
+        ]
+
+    def drop_sql(self) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {self.table}", f"DROP TABLE IF EXISTS {self.table}_vocab"]
+
+    def delete(self, cursor: Any, ids: Sequence[int]) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor.execute(
+                f"DELETE FROM {self.table} WHERE rowid IN ({','.join('%s' for _ in chunk)})", chunk
+            )
+
+    def insert(self, cursor: Any, rows: Sequence[tuple[int, str, str, str]]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {self.table}(rowid, name, contact, ids) VALUES (%s, %s, %s, %s)", rows
+        )
+
+    def truncate(self, cursor: Any) -> None:
+        cursor.execute(f"DELETE FROM {self.table}")
+        cursor.execute(f"DELETE FROM {self.table}_vocab")
+
+    def add_words(self, cursor: Any, counts: Iterable[tuple[str, int]]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {self.table}_vocab(word, n) VALUES (%s, %s) ON CONFLICT(word) DO UPDATE SET n = n + excluded.n",
+            list(counts),
+        )
+
+    def find(
+        self, cursor: Any, column: str, patterns: Sequence[str], limit: int
+    ) -> list[tuple[int, str, str, str]]:
+        """Rows whose ``column`` contains every pattern (each >= 3 characters)."""
+        expr = " AND ".join(f'{column} : "{p.replace(chr(34), chr(34) * 2)}"' for p in patterns)
+        cursor.execute(
+            f"SELECT rowid, name, contact, ids FROM {self.table} WHERE {self.table} MATCH %s LIMIT %s",
+            [expr, limit],
+        )
+        return list(cursor.fetchall())
+
+    def optimize(self, cursor: Any) -> None:
+        cursor.execute(f"INSERT INTO {self.table}({self.table}) VALUES ('optimize')")
+
+
+class PostgresBackend:
+    """A plain table with GIN trigram indexes (pg_trgm) answering LIKE '%...%'."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def create_sql(self) -> list[str]:
+        t = self.table
+        return [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            f"CREATE TABLE IF NOT EXISTS {t} (id bigint PRIMARY KEY, name text NOT NULL DEFAULT '', "
+            "contact text NOT NULL DEFAULT '', ids text NOT NULL DEFAULT '')",
+            *(
+                f"CREATE INDEX IF NOT EXISTS {t}_{c}_trgm ON {t} USING gin ({c} gin_trgm_ops)"
+                for c in COLUMNS
+            ),
+            f"CREATE TABLE IF NOT EXISTS {t}_vocab (word text PRIMARY KEY, n integer NOT NULL)",
+        ]
+
+    def drop_sql(self) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {self.table}", f"DROP TABLE IF EXISTS {self.table}_vocab"]
+
+    def delete(self, cursor: Any, ids: Sequence[int]) -> None:
+        cursor.execute(f"DELETE FROM {self.table} WHERE id = ANY(%s)", [list(ids)])
+
+    def insert(self, cursor: Any, rows: Sequence[tuple[int, str, str, str]]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {self.table}(id, name, contact, ids) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, contact = excluded.contact, ids = excluded.ids",
+            rows,
+        )
+
+    def truncate(self, cursor: Any) -> None:
+        cursor.execute(f"TRUNCATE {self.table}, {self.table}_vocab")
+
+    def add_words(self, cursor: Any, counts: Iterable[tuple[str, int]]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {self.table}_vocab(word, n) VALUES (%s, %s) "
+            f"ON CONFLICT (word) DO UPDATE SET n = {self.table}_vocab.n + excluded.n",
+            list(counts),
+        )
+
+    def find(
+        self, cursor: Any, column: str, patterns: Sequence[str], limit: int
+    ) -> list[tuple[int, str, str, str]]:
+        where = " AND ".join(f"{column} LIKE %s" for _ in patterns)
+        params = [
+            "%" + p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for p in patterns
+        ]
+        cursor.execute(
+            f"SELECT id, name, contact, ids FROM {self.table} WHERE {where} LIMIT %s", [*params, limit]
+        )
+        return list(cursor.fetchall())
+
+    def optimize(self, cursor: Any) -> None:
+        cursor.execute(f"ANALYZE {self.table}")
+
+
+def backend_for(table: str, vendor: str | None = None) -> SqliteBackend | PostgresBackend:
+    vendor = vendor or connection.vendor
+    if vendor == "postgresql":
+        return PostgresBackend(table)
+    if vendor == "sqlite":
+        return SqliteBackend(table)
+    raise NotImplementedError(f"no search backend for {vendor}")

@@ -1,0 +1,128 @@
+"""The party search index: what of a customer is searchable, and the global search read.
+
+Name words (person names, legal and trade names), contact values (normalised emails, phone digits as
+E.164 and as the national number, so "612 34 56 78", "+34612345678" and "0034 612-345-678" all match),
+and identifiers (tax id; source-system ids when imports land).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.conf import settings
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+from clientela.core.permissions import Action
+from clientela.core.search import Doc, Hit, SearchIndex, values_text, words_text
+from clientela.parties.choices import PHONE_KINDS, ContactKind
+from clientela.parties.models import ContactPoint, Party
+
+PARTY_INDEX = SearchIndex("party_search")
+_CONTACT_KINDS = [ContactKind.EMAIL, *PHONE_KINDS]
+
+
+def national_digits(e164: str) -> str:
+    """The national significant number of an E.164 string, without parsing (fast enough for bulk rebuilds)."""
+    digits = e164.lstrip("+")
+    for size in (1, 2, 3):
+        if int(digits[:size] or 0) in COUNTRY_CODE_TO_REGION_CODE:
+            return digits[size:]
+    return digits
+
+
+def _doc(party: Any, contacts: list[tuple[str, str]]) -> Doc:
+    values: list[str] = []
+    for kind, normalized in contacts:
+        if kind == ContactKind.EMAIL:
+            values.append(normalized)
+        else:
+            values.extend([normalized.lstrip("+"), national_digits(normalized)])
+    return Doc(
+        id=party.pk,
+        name=words_text(
+            party.display_name,
+            party.given_names,
+            party.family_name_1,
+            party.family_name_2,
+            party.legal_name,
+            party.trade_name,
+        ),
+        contact=values_text(*values),
+        ids=values_text(party.tax_id),
+    )
+
+
+def party_documents(ids: Iterable[int] | None = None, *, chunk: int = 5000) -> Iterator[Doc]:
+    """Search documents for the live parties ``ids`` (all when None), streamed in id order."""
+    fields = (
+        "pk",
+        "display_name",
+        "given_names",
+        "family_name_1",
+        "family_name_2",
+        "legal_name",
+        "trade_name",
+        "tax_id",
+    )
+    wanted = sorted(set(ids)) if ids is not None else None
+    last = 0
+    while True:
+        qs = Party.objects.order_by("pk").only(*fields)
+        if wanted is not None:
+            batch_ids = [i for i in wanted if i > last][:chunk]
+            if not batch_ids:
+                return
+            qs = qs.filter(pk__in=batch_ids)
+        else:
+            qs = qs.filter(pk__gt=last)
+        parties = list(qs[:chunk])
+        if not parties:
+            return
+        contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        rows = ContactPoint.objects.filter(
+            party_id__in=[p.pk for p in parties], deleted_at__isnull=True, kind__in=_CONTACT_KINDS
+        ).values_list("party_id", "kind", "normalized")
+        for party_id, kind, normalized in rows:
+            if normalized:
+                contacts[party_id].append((kind, normalized))
+        for p in parties:
+            yield _doc(p, contacts.get(p.pk, []))
+        last = parties[-1].pk
+
+
+def party_index_refresh(ids: Iterable[int]) -> None:
+    """Re-index these parties (drops the ones that are deleted); called by services inside their transaction."""
+    ids = set(ids)
+    docs = list(party_documents(ids))
+    PARTY_INDEX.delete(sorted(ids - {d.id for d in docs}))
+    PARTY_INDEX.upsert(docs)
+
+
+def party_index_rebuild(progress: Any = None) -> int:
+    """Rebuild the whole party index (after bulk loads)."""
+    return PARTY_INDEX.rebuild(party_documents(), progress=progress)
+
+
+def party_search(*, user: Any, q: str, limit: int = 20) -> list[tuple[Party, Hit]]:
+    """Global customer search: ranked, restricted to what ``user`` may see, with primary contacts loaded."""
+    from django.db.models import Prefetch
+
+    def visible(ids: list[int]) -> set[int]:
+        return set(Party.objects.restrict(user, Action.VIEW).filter(pk__in=ids).values_list("pk", flat=True))
+
+    hits = PARTY_INDEX.search(q, limit=limit, visible=visible, region=settings.CLIENTELA_DEFAULT_REGION)
+    if not hits:
+        return []
+    parties = Party.objects.filter(pk__in=[h.id for h in hits]).prefetch_related(
+        Prefetch(
+            "contact_points",
+            queryset=ContactPoint.objects.filter(deleted_at__isnull=True, is_primary=True).order_by(
+                "kind", "id"
+            ),
+            to_attr="primary_contacts",
+        )
+    )
+    by_id = {p.pk: p for p in parties}
+    return [(by_id[h.id], h) for h in hits if h.id in by_id]
