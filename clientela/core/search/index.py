@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -97,6 +98,8 @@ class SearchIndex:
     """A named search index (one table per backend plus its vocabulary of name words)."""
 
     def __init__(self, table: str) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", table):
+            raise ValueError(f"invalid search table name: {table!r}")
         self.table = table
 
     # --- schema -----------------------------------------------------------------------------------------
