@@ -9,3 +9,8 @@ urlpatterns = [
     path("customers/", include("clientela.parties.urls")),
     path("", include("clientela.web.urls")),
 ]
+
+handler400 = "clientela.web.views.bad_request"
+handler403 = "clientela.web.views.permission_denied"
+handler404 = "clientela.web.views.page_not_found"
+handler500 = "clientela.web.views.server_error"

@@ -1,2 +1,6 @@
+from django.urls import path
+
+from clientela.web import views
+
 app_name = "web"
-urlpatterns: list = []
+urlpatterns = [path("", views.home, name="home")]

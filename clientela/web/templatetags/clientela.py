@@ -1,0 +1,92 @@
+"""Template helpers: inline icons, phone and money formatting, relative times."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_currency
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from clientela.core.countries import country_name
+from clientela.parties.normalize import format_phone
+
+register = template.Library()
+ICONS = Path(__file__).resolve().parent.parent / "templates" / "web" / "icons"
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+@lru_cache(maxsize=64)
+def _svg(name: str) -> str:
+    path = ICONS / f"{name}.svg"
+    if not re.fullmatch(r"[a-z0-9-]+", name) or not path.exists():
+        return ""
+    return " ".join(_COMMENT.sub("", path.read_text()).split())
+
+
+@register.simple_tag
+def icon(name: str, size: int = 16) -> SafeString:
+    """An inline Lucide icon, hidden from screen readers (the text next to it says what it means)."""
+    svg = _svg(name)
+    if not svg:
+        return mark_safe("")
+    svg = svg.replace('width="24"', f'width="{int(size)}"').replace('height="24"', f'height="{int(size)}"')
+    return mark_safe(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
+
+
+@register.filter
+def phone(e164: str) -> str:
+    """National format for numbers of the default region, international otherwise."""
+    return format_phone(e164, settings.CLIENTELA_DEFAULT_REGION) if e164 else ""
+
+
+@register.filter
+def country(code: str) -> str:
+    return country_name(code)
+
+
+@register.simple_tag
+def money(amount: Any, currency: str = "") -> str:
+    """Amount with its currency, in the active locale (es: 1.234,56 €; en: €1,234.56)."""
+    if amount in (None, ""):
+        return ""
+    locale = (get_language() or "en").replace("-", "_")
+    return format_currency(Decimal(amount), currency or settings.CLIENTELA_DEFAULT_CURRENCY, locale=locale)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: Any, **changes: Any) -> str:
+    """The current query string with some parameters replaced (None removes one); keeps filters in links."""
+    request = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def field_label(change: Any) -> str:
+    """The translated label of the field a change row names."""
+    model = change.object_type.model_class() if change.object_type_id else None
+    if model is None or not change.field:
+        return change.field
+    try:
+        return str(model._meta.get_field(change.field).verbose_name)
+    except Exception:
+        return change.field
+
+
+@register.simple_tag
+def badge(text: str, kind: str = "secondary") -> SafeString:
+    return format_html('<span class="badge text-bg-{}">{}</span>', kind, text)
