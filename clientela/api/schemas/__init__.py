@@ -1,0 +1,1 @@
+"""Input and output schemas of the API (inputs shape and coerce only; services validate)."""
