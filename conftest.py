@@ -2,4 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 pytest_plugins = ["clientela.testing.fixtures", "clientela.testing.browser"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users; the production hasher is deliberately slow, so tests use a fast one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

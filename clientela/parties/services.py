@@ -19,7 +19,7 @@ from clientela.core.actor import Actor
 from clientela.core.changes import field_values, record_snapshot, record_update
 from clientela.core.exceptions import ConcurrencyConflict, NotPermitted
 from clientela.core.models import ChangeAction
-from clientela.core.permissions import Action, can, can_assign
+from clientela.core.permissions import Action, Scope, can, can_assign, user_scope
 from clientela.core.text import fold
 from clientela.parties.choices import PartyKind
 from clientela.parties.models import ContactPoint, Party, Relationship, Tag
@@ -34,7 +34,7 @@ from clientela.parties.validation import (
     unknown_fields,
 )
 
-PARTY_LOGGED = (*PARTY_FIELDS, "name_folded")
+PARTY_LOGGED = PARTY_FIELDS
 CONTACT_LOGGED = (*CONTACT_FIELDS, "normalized")
 RELATIONSHIP_FIELDS = ("role", "is_primary", "start_date", "end_date")
 
@@ -42,6 +42,19 @@ RELATIONSHIP_FIELDS = ("role", "is_primary", "start_date", "end_date")
 def _check(actor: Actor, action: str, obj: Any) -> None:
     if actor.user is not None and not can(actor.user, action, obj):
         raise NotPermitted()
+
+
+def _check_references(party: Party, errors: Errors) -> None:
+    """Owner and team must exist (an id that does not would only fail at commit time on SQLite)."""
+    from clientela.accounts.models import Team, User
+
+    checks = (
+        ("owner", party.owner_id, User.objects.filter(is_active=True), _("Choose an active user.")),
+        ("team", party.team_id, Team.objects.all(), _("Choose an existing team.")),
+    )
+    for name, value, queryset, message in checks:
+        if value is not None and name not in errors.by_path and not queryset.filter(pk=value).exists():
+            errors.add(name, message)
 
 
 def _check_assign(
@@ -232,6 +245,8 @@ def party_create(
     """Create a person or organisation with its contact points; ValidationError lists every problem by path."""
     errors = Errors()
     unknown_fields(data, (*PARTY_FIELDS, "tags"), errors)
+    if actor.user is not None and user_scope(actor.user, "party", Action.ADD) == Scope.NONE:
+        raise NotPermitted()
     party = Party(created_by=actor.user)
     if data.get("kind") not in PartyKind.values:
         errors.add("kind", _("Choose person or organisation."))
@@ -239,6 +254,7 @@ def party_create(
     if "owner" not in data and actor.user is not None:
         party.owner = actor.user
     clean_party(party, errors)
+    _check_references(party, errors)
     tags = _validate_tags(data, errors)
     _check_assign(actor, Action.ADD, party.owner_id, party.team_id, errors)
     new, _updated, _removed = _build_contact_points(party, contact_points, errors)
@@ -286,6 +302,7 @@ def party_update(
     if "display_name" not in data and party.display_name == old_derived:
         party.display_name = ""  # keep following the names when it was never set by hand
     clean_party(party, errors)
+    _check_references(party, errors)
     tags = _validate_tags(data, errors)
     if "owner" in data or "team" in data:
         _check_assign(actor, Action.CHANGE, party.owner_id, party.team_id, errors)
@@ -413,10 +430,15 @@ def contact_point_update(
 
 
 @transaction.atomic
-def contact_point_remove(*, actor: Actor, contact_point: ContactPoint) -> None:
-    """Remove one contact point (kept in the history)."""
+def contact_point_remove(
+    *, actor: Actor, contact_point: ContactPoint, expected_version: int | None = None
+) -> None:
+    """Remove one contact point (kept in the history); a stale ``expected_version`` removes nothing."""
     party = _lock(contact_point.party)
     _check(actor, Action.CHANGE, party)
+    contact_point = ContactPoint.objects.select_for_update().get(pk=contact_point.pk)
+    if expected_version is not None and expected_version != contact_point.version:
+        raise ConcurrencyConflict(expected=expected_version, current=contact_point.version)
     _apply_contact_points(actor, party, [], [], [contact_point])
     _bump(party)
     party_index_refresh([party.pk])
@@ -513,10 +535,18 @@ def relationship_update(
 
 
 @transaction.atomic
-def relationship_remove(*, actor: Actor, relationship: Relationship) -> None:
-    """Remove a relationship; the history keeps what it was."""
-    rel = Relationship.objects.select_related("person", "organisation").get(pk=relationship.pk)
+def relationship_remove(
+    *, actor: Actor, relationship: Relationship, expected_version: int | None = None
+) -> None:
+    """Remove a relationship (the history keeps what it was); a stale ``expected_version`` removes nothing."""
+    rel = (
+        Relationship.objects.select_for_update(of=("self",))
+        .select_related("person", "organisation")
+        .get(pk=relationship.pk)
+    )
     _check(actor, Action.CHANGE, rel.person)
+    if expected_version is not None and expected_version != rel.version:
+        raise ConcurrencyConflict(expected=expected_version, current=rel.version)
     record_snapshot(
         actor=actor,
         obj=rel,

@@ -158,6 +158,8 @@ def clean_party(party: Party, errors: Errors) -> None:
             party.tax_id = normalize_tax_id(party.tax_id, party.country or "")
         except ValueError as exc:
             errors.add("tax_id", str(exc))
+    if party.notes and len(party.notes) > 20000:
+        errors.add("notes", _("Notes can have at most 20,000 characters."))
     if party.language:
         party.language = party.language.lower()
     if not party.display_name:

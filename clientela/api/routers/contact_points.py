@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from clientela.api.auth import request_actor
-from clientela.api.concurrency import check_version, expected_version, with_etag
+from clientela.api.concurrency import expected_version, with_etag
 from clientela.api.schemas.common import READ_ERRORS, VERSIONED_WRITE_ERRORS, WRITE_ERRORS, id_path
 from clientela.api.schemas.parties import ContactPointIn, ContactPointOut, ContactPointPatch
 from clientela.core.permissions import Action
@@ -95,6 +95,7 @@ def contact_points_update(
 def contact_points_delete(request: HttpRequest, contact_point_id: int = id_path()) -> Any:
     """Remove the contact point (the history keeps it); with ``If-Match``, a stale version is a 412."""
     cp = selectors.contact_point_get(user=request.user, pk=contact_point_id)
-    check_version(request, cp)
-    services.contact_point_remove(actor=request_actor(request), contact_point=cp)
+    services.contact_point_remove(
+        actor=request_actor(request), contact_point=cp, expected_version=expected_version(request, cp)
+    )
     return Status(204, None)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from clientela.api.auth import request_actor
-from clientela.api.concurrency import check_version, expected_version, with_etag
+from clientela.api.concurrency import expected_version, with_etag
 from clientela.api.errors import invalid
 from clientela.api.pagination import Paged, cursor_param, limit_param
 from clientela.api.schemas.common import MAX_ID, READ_ERRORS, VERSIONED_WRITE_ERRORS, WRITE_ERRORS, id_path
@@ -105,6 +105,7 @@ def relationships_update(
 def relationships_delete(request: HttpRequest, relationship_id: int = id_path()) -> Any:
     """Remove the relationship (the history keeps it); with ``If-Match``, a stale version is a 412."""
     rel = selectors.relationship_get(user=request.user, pk=relationship_id)
-    check_version(request, rel)
-    services.relationship_remove(actor=request_actor(request), relationship=rel)
+    services.relationship_remove(
+        actor=request_actor(request), relationship=rel, expected_version=expected_version(request, rel)
+    )
     return Status(204, None)

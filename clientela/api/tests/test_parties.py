@@ -246,7 +246,7 @@ def test_visible_but_not_changeable_is_403(api_for, users, admin_user):
     assert response.status_code == 403
     assert response["Content-Type"].startswith("application/problem+json")
     assert api.delete(f"{URL}/{party.pk}").status_code == 403
-    assert api.post(URL, _create_body()).status_code == 422  # "add" scope none: cannot own anything
+    assert api.post(URL, _create_body()).status_code == 403  # "add" scope none: may not create customers
     party.refresh_from_db()
     assert (party.given_names, party.version, party.deleted_at) == ("Ana", 1, None)
 
