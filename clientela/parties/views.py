@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clientela.core.actor import Actor
 from clientela.core.exceptions import ConcurrencyConflict, NotPermitted
 from clientela.core.pagination import InvalidCursor
-from clientela.core.permissions import Action, can, user_scope
+from clientela.core.permissions import Action, Scope, can, user_scope
 from clientela.interactions.selectors import customer_figures
 from clientela.parties import selectors, services
 from clientela.parties.forms import ContactPointFormSet, PartyForm, attach_errors, contact_items
@@ -118,6 +118,8 @@ def _render_form(
 
 @login_required
 def party_create(request: HttpRequest) -> HttpResponse:
+    if user_scope(request.user, "party", Action.ADD) == Scope.NONE:
+        return _forbidden(request, NotPermitted())
     if request.method == "POST":
         form = PartyForm(request.POST)
         formset = ContactPointFormSet(request.POST, prefix="cp")
@@ -129,6 +131,8 @@ def party_create(request: HttpRequest) -> HttpResponse:
                 )
             except ValidationError as exc:
                 attach_errors(form, formset, origin, exc.message_dict)
+            except NotPermitted as exc:
+                return _forbidden(request, exc)
             else:
                 messages.success(request, _("Customer created."))
                 return redirect("parties:detail", pk=party.pk)
@@ -219,6 +223,9 @@ def party_validate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Instant validation: run the real service on the form in a transaction that is always rolled back,
     then return the messages for the field that changed (out-of-band swaps into its error slot)."""
     field = request.headers.get("X-Field", "")
+    party = selectors.party_get(user=request.user, pk=pk) if pk is not None else None
+    if party is not None and not can(request.user, Action.CHANGE, party):
+        return _forbidden(request, NotPermitted())
     form = PartyForm(request.POST)
     formset = ContactPointFormSet(request.POST, prefix="cp")
     errors: dict[str, list[str]] = {}
@@ -226,12 +233,11 @@ def party_validate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         items, origin = contact_items(formset)
         try:
             with transaction.atomic():
-                if pk is None:
+                if party is None:
                     services.party_create(
                         actor=Actor.from_request(request), data=form.service_data(), contact_points=items
                     )
                 else:
-                    party = selectors.party_get(user=request.user, pk=pk, action=Action.CHANGE)
                     services.party_update(
                         actor=Actor.from_request(request),
                         party=party,
@@ -241,8 +247,8 @@ def party_validate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 transaction.set_rollback(True)
         except ValidationError as exc:
             attach_errors(form, formset, origin, exc.message_dict)
-        except (NotPermitted, ConcurrencyConflict, Http404):
-            pass
+        except (NotPermitted, ConcurrencyConflict):
+            pass  # validation only: saving will report these properly
     for name, messages_ in form.errors.items():
         errors[name] = list(messages_)
     for f in formset.forms:
@@ -298,6 +304,8 @@ def recycle_bin(request: HttpRequest) -> HttpResponse:
 @require_POST
 def relationship_add(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.party_get(user=request.user, pk=pk)
+    if not can(request.user, Action.CHANGE, person):
+        return _forbidden(request, NotPermitted())
     org_id = request.POST.get("organisation", "")
     if not org_id.isdigit():
         messages.error(request, _("Choose an organisation."))

@@ -1,0 +1,379 @@
+"""Every URL and every API operation, for every role: records outside the user's scope never leak or change.
+
+The inventories below name every route. A route that exists but is missing here fails
+``test_every_route_is_in_the_inventory``, so a new endpoint cannot ship without being checked.
+For each role, each route is called on records the role may not touch (a party of another team, a
+party of a teammate the role may see but not change, their contact points and relationships); the
+answer must be a refusal (403/404/405), the body must not contain the record's data, and nothing in
+the database may change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from clientela.accounts.models import ApiToken
+from clientela.accounts.services import api_token_create
+from clientela.core.models import ObjectChange
+from clientela.core.permissions import Action, can, user_scope
+from clientela.parties.models import ContactPoint, Party, Relationship
+from clientela.parties.services import party_delete, relationship_add
+from clientela.testing.factories import actor_for, make_organisation, make_person
+from clientela.testing.fixtures import ROLE_SLUGS
+
+pytestmark = pytest.mark.django_db
+
+SECRET_NAME = "Zacarías"
+SECRET_EMAIL = "zacarias.secreto@oculto.example"
+
+
+@dataclass(frozen=True)
+class Route:
+    """What a route does to which record: the action checked and the kind of each path parameter."""
+
+    action: str
+    params: dict[str, str]
+    methods: tuple[str, ...]
+
+
+# Routes anyone may call (they hold no customer data) or that only serve the API root.
+PUBLIC_ROUTES = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:set_language",
+    "set_language",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api:api-root",
+    "api_unknown",
+    "web:home",
+}
+
+# Web routes acting on one record: name -> Route. Parameter kinds: party, deleted_party, relationship.
+WEB_ROUTES: dict[str, Route] = {
+    "parties:detail": Route(Action.VIEW, {"pk": "party"}, ("GET",)),
+    "parties:history": Route(Action.VIEW, {"pk": "party"}, ("GET",)),
+    "parties:edit": Route(Action.CHANGE, {"pk": "party"}, ("GET", "POST")),
+    "parties:validate_existing": Route(Action.CHANGE, {"pk": "party"}, ("POST",)),
+    "parties:delete": Route(Action.DELETE, {"pk": "party"}, ("POST",)),
+    "parties:restore": Route(Action.DELETE, {"pk": "deleted_party"}, ("POST",)),
+    "parties:relationship_add": Route(Action.CHANGE, {"pk": "party"}, ("POST",)),
+    "parties:relationship_remove": Route(Action.CHANGE, {"pk": "relationship"}, ("POST",)),
+}
+# Web routes listing or creating records (checked for leaks and for creations outside the scope).
+LIST_ROUTES = {
+    "parties:list",
+    "parties:bin",
+    "parties:organisation_options",
+    "parties:create",
+    "parties:validate",
+}
+
+# API operations acting on one record: (METHOD, path template) -> Route.
+API_ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/api/v1/parties/{party_id}"): Route(Action.VIEW, {"party_id": "party"}, ("GET",)),
+    ("PATCH", "/api/v1/parties/{party_id}"): Route(Action.CHANGE, {"party_id": "party"}, ("PATCH",)),
+    ("DELETE", "/api/v1/parties/{party_id}"): Route(Action.DELETE, {"party_id": "party"}, ("DELETE",)),
+    ("POST", "/api/v1/parties/{party_id}/restore"): Route(
+        Action.DELETE, {"party_id": "deleted_party"}, ("POST",)
+    ),
+    ("GET", "/api/v1/parties/{party_id}/history"): Route(Action.VIEW, {"party_id": "party"}, ("GET",)),
+    ("GET", "/api/v1/parties/{party_id}/contact-points"): Route(Action.VIEW, {"party_id": "party"}, ("GET",)),
+    ("POST", "/api/v1/parties/{party_id}/contact-points"): Route(
+        Action.CHANGE, {"party_id": "party"}, ("POST",)
+    ),
+    ("GET", "/api/v1/contact-points/{contact_point_id}"): Route(
+        Action.VIEW, {"contact_point_id": "contact_point"}, ("GET",)
+    ),
+    ("PATCH", "/api/v1/contact-points/{contact_point_id}"): Route(
+        Action.CHANGE, {"contact_point_id": "contact_point"}, ("PATCH",)
+    ),
+    ("DELETE", "/api/v1/contact-points/{contact_point_id}"): Route(
+        Action.CHANGE, {"contact_point_id": "contact_point"}, ("DELETE",)
+    ),
+    ("GET", "/api/v1/relationships/{relationship_id}"): Route(
+        Action.VIEW, {"relationship_id": "relationship"}, ("GET",)
+    ),
+    ("PATCH", "/api/v1/relationships/{relationship_id}"): Route(
+        Action.CHANGE, {"relationship_id": "relationship"}, ("PATCH",)
+    ),
+    ("DELETE", "/api/v1/relationships/{relationship_id}"): Route(
+        Action.CHANGE, {"relationship_id": "relationship"}, ("DELETE",)
+    ),
+    ("DELETE", "/api/v1/tokens/{token_id}"): Route(Action.CHANGE, {"token_id": "token"}, ("DELETE",)),
+}
+# API operations listing, creating or about the caller only.
+API_LIST_ROUTES = {
+    ("GET", "/api/v1/parties"),
+    ("POST", "/api/v1/parties"),
+    ("GET", "/api/v1/relationships"),
+    ("POST", "/api/v1/relationships"),
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/tokens"),
+    ("POST", "/api/v1/tokens"),
+}
+
+
+def _walk(patterns: list[Any], namespace: str = "", prefix: str = "") -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            out.extend(_walk(p.url_patterns, ns, prefix + str(p.pattern)))
+        elif isinstance(p, URLPattern):
+            out.append((f"{namespace}{p.name}" if p.name else "", prefix + str(p.pattern)))
+    return out
+
+
+def web_routes() -> list[tuple[str, str]]:
+    return [
+        (name, pattern) for name, pattern in _walk(get_resolver().url_patterns) if not name.startswith("api:")
+    ]
+
+
+def api_operations() -> list[tuple[str, str, str]]:
+    from clientela.api import api_operations as ops
+
+    return list(ops())
+
+
+def test_every_route_is_in_the_inventory():
+    missing = [
+        f"{name or '<unnamed>'} ({pattern})"
+        for name, pattern in web_routes()
+        if name not in PUBLIC_ROUTES and name not in WEB_ROUTES and name not in LIST_ROUTES
+    ]
+    assert not missing, f"routes missing from the permission inventory: {missing}"
+    missing_api = [
+        f"{method} {path}"
+        for method, path, _op in api_operations()
+        if (method, path) not in API_ROUTES and (method, path) not in API_LIST_ROUTES
+    ]
+    assert not missing_api, f"API operations missing from the permission inventory: {missing_api}"
+    stale = [name for name in WEB_ROUTES if name not in {n for n, _ in web_routes()}]
+    assert not stale, f"inventory names routes that no longer exist: {stale}"
+
+
+# --- the records outside each role's scope ----------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """A customer (with a contact point, a relationship and a deleted twin) and the markers of its data."""
+
+    party: Party
+    contact_point: ContactPoint
+    relationship: Relationship
+    deleted_party: Party
+    markers: tuple[str, ...]
+
+
+def _target(owner, team, label: str) -> Target:
+    name = f"{SECRET_NAME}{label}"
+    email = f"{label.lower()}.{SECRET_EMAIL}"
+    party = make_person(
+        owner, given_names=name, team=team.pk, contact_points=[{"kind": "email", "value": email}]
+    )
+    org = make_organisation(owner, legal_name=f"Secretos {label} S.L.", team=team.pk)
+    rel = relationship_add(actor=actor_for(owner), person=party, organisation=org, data={"role": "Gerente"})
+    deleted = make_person(owner, given_names=f"Borrado{label}", team=team.pk)
+    deleted = party_delete(actor=actor_for(owner), party=deleted)
+    return Target(
+        party, party.contact_points.get(), rel, deleted, (name, email, f"Secretos {label}", f"Borrado{label}")
+    )
+
+
+@pytest.fixture
+def world(users, team_a, team_b):
+    """foreign: another team's customer; teammate: a customer of the role's own team owned by someone else."""
+    foreign = _target(users["sales_rep_b"], team_b, "Ajeno")
+    teammate = _target(users["manager"], team_a, "Vecino")
+    _token, _secret = api_token_create(user=users["sales_rep_b"], name="not yours")
+    return {"foreign": foreign, "teammate": teammate, "token": _token}
+
+
+def _snapshot() -> tuple:
+    return (
+        sorted(
+            Party.all_objects.values_list("pk", "version", "deleted_at", "given_names", "owner_id", "team_id")
+        ),
+        sorted(ContactPoint.objects.values_list("pk", "version", "deleted_at", "value")),
+        sorted(Relationship.objects.values_list("pk", "version", "role")),
+        ObjectChange.objects.count(),
+        sorted(ApiToken.objects.values_list("pk", "revoked_at")),
+    )
+
+
+def _allowed(user, action: str, kind: str, target: Target, token: ApiToken) -> bool:
+    if kind == "token":
+        return token.user_id == user.pk
+    if kind == "deleted_party":
+        return Party.all_objects.filter(pk=target.deleted_party.pk).restrict(user, action).exists()
+    party = target.relationship.person if kind == "relationship" else target.party
+    return can(user, action, party)
+
+
+def _object(kind: str, target: Target, token: ApiToken) -> Any:
+    return {
+        "party": target.party,
+        "deleted_party": target.deleted_party,
+        "contact_point": target.contact_point,
+        "relationship": target.relationship,
+        "token": token,
+    }[kind]
+
+
+WEB_POST = {
+    "kind": "person",
+    "status": "customer",
+    "given_names": "HACKED",
+    "organisation": "",
+    "role": "HACKED",
+    "cp-TOTAL_FORMS": "0",
+    "cp-INITIAL_FORMS": "0",
+}
+# Valid bodies, so a refusal can only come from the scope check and never from input validation.
+API_BODIES = {
+    "party": {"given_names": "HACKED"},
+    "contact-points": {"kind": "email", "value": "hacked@x.es", "is_primary": True},
+    "contact-point": {"value": "hacked@x.es"},
+    "relationship": {"role": "HACKED"},
+}
+
+
+def _api_body(path: str) -> dict:
+    if path.endswith("/contact-points"):
+        return API_BODIES["contact-points"]
+    if "/contact-points/" in path:
+        return API_BODIES["contact-point"]
+    if "/relationships/" in path:
+        return API_BODIES["relationship"]
+    return API_BODIES["party"]
+
+
+def _call(client: Client, method: str, url: str, body: dict) -> Any:
+    if method == "GET":
+        return client.get(url)
+    if method == "POST" and not url.startswith("/api/"):
+        return client.post(url, body)
+    return client.generic(method, url, json.dumps(body), content_type="application/json")
+
+
+def _fill(path: str, values: dict[str, int]) -> str:
+    out = path
+    for name, value in values.items():
+        out = re.sub(rf"<(?:int:)?{name}>|\{{{name}\}}", str(value), out)
+    return out
+
+
+@pytest.mark.parametrize("role", ROLE_SLUGS)
+def test_records_outside_the_scope_never_leak_or_change(role, users, world, client_for):
+    user = users[role]
+    client = client_for(user)
+    patterns = dict(web_routes())
+    checked = 0
+    for target_name in ("foreign", "teammate"):
+        target: Target = world[target_name]
+        token: ApiToken = world["token"]
+        cases = [(f"/{patterns[name]}", route, WEB_POST) for name, route in WEB_ROUTES.items()]
+        cases += [(path, route, _api_body(path)) for (_m, path), route in API_ROUTES.items()]
+        for path, route, body in cases:
+            kinds = set(route.params.values())
+            if any(_allowed(user, route.action, kind, target, token) for kind in kinds):
+                continue  # inside this role's scope: not what this test is about
+            url = _fill(path, {name: _object(kind, target, token).pk for name, kind in route.params.items()})
+            visible = all(
+                kind == "token" or _allowed(user, Action.VIEW, kind, target, token) for kind in kinds
+            )
+            for method in route.methods:
+                before = _snapshot()
+                response = _call(client, method, url, body)
+                checked += 1
+                assert response.status_code in (403, 404, 405), (
+                    f"{role} {method} {url}: {response.status_code}"
+                )
+                assert _snapshot() == before, f"{role} {method} {url} changed data"
+                if not visible:
+                    text = response.content.decode(errors="replace")
+                    leaked = [m for m in target.markers if m in text]
+                    assert not leaked, f"{role} {method} {url} leaked {leaked}"
+    # every role is outside the scope of at least the other user's token
+    assert checked > 0
+
+
+@pytest.mark.parametrize("role", ROLE_SLUGS)
+def test_lists_search_and_creation_stay_inside_the_scope(role, users, world, client_for, team_b):
+    user = users[role]
+    client = client_for(user)
+    for target in (world["foreign"], world["teammate"]):
+        invisible = [
+            m
+            for m, obj in zip(
+                target.markers,
+                (target.party, target.party, target.relationship.organisation, target.deleted_party),
+                strict=True,
+            )
+            if not (
+                can(user, Action.VIEW, obj)
+                if obj.deleted_at is None
+                else Party.all_objects.filter(pk=obj.pk).restrict(user, Action.DELETE).exists()
+            )
+        ]
+        pages = [
+            "/customers/",
+            f"/customers/?q={SECRET_NAME}",
+            "/customers/?q=secretos",
+            "/customers/bin/",
+            "/customers/organisations/?q=secretos",
+            "/api/v1/parties?limit=200",
+            f"/api/v1/parties?q={SECRET_NAME}",
+            "/api/v1/relationships?limit=200",
+        ]
+        for url in pages:
+            text = client.get(url).content.decode(errors="replace")
+            leaked = [m for m in invisible if m in text]
+            assert not leaked, f"{role} GET {url} leaked {leaked}"
+    # creating a customer for another team's rep: only roles whose "add" scope is "all" may
+    may_add_anywhere = user_scope(user, "party", Action.ADD) == "all"
+    before = Party.all_objects.count()
+    owner, team = users["sales_rep_b"].pk, team_b.pk
+    client.post("/customers/new/", {**WEB_POST, "owner": owner, "team": team})
+    client.generic(
+        "POST",
+        "/api/v1/parties",
+        json.dumps({"kind": "person", "given_names": "HACKED", "owner": owner, "team": team}),
+        content_type="application/json",
+    )
+    created = Party.all_objects.count() - before
+    assert created == (2 if may_add_anywhere else 0), f"{role} created {created}"
+    client.post("/customers/validate/", {**WEB_POST, "owner": owner, "team": team})
+    assert Party.all_objects.count() - before == created  # validation never writes
+
+
+def test_anonymous_gets_nothing(world):
+    client = Client()
+    target = world["foreign"]
+    for name, route in WEB_ROUTES.items():
+        url = "/" + _fill(
+            dict(web_routes())[name],
+            {k: _object(v, target, world["token"]).pk for k, v in route.params.items()},
+        )
+        for method in route.methods:
+            response = _call(client, method, url, WEB_POST)
+            assert response.status_code in (302, 403, 405), (
+                f"anonymous {method} {url}: {response.status_code}"
+            )
+    for (method, path), route in API_ROUTES.items():
+        url = _fill(path, {k: _object(v, target, world["token"]).pk for k, v in route.params.items()})
+        response = _call(client, method, url, _api_body(path))
+        assert response.status_code == 401, f"anonymous {method} {url}: {response.status_code}"
+        assert not any(m in response.content.decode() for m in target.markers)
+    for method, path in API_LIST_ROUTES:
+        assert _call(client, method, path, _api_body(path)).status_code == 401
