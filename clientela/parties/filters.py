@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clientela.accounts.models import Team, User
 from clientela.core.text import fold
 from clientela.parties.choices import ContactKind, LifecycleStatus, PartyKind
 from clientela.parties.models import ContactPoint, Party, Tag
-
-_DIGITS = re.compile(r"\D+")
 
 
 class PartyFilter(django_filters.FilterSet):
@@ -45,28 +41,14 @@ class PartyFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset: QuerySet[Party], name: str, value: str) -> QuerySet[Party]:
-        """Name prefix/substring (accent-insensitive), exact email, phone digits, tax id.
+        """Text search through the customer search index: name words (accent-insensitive, prefixes, typos),
+        email or part of it, phone in any format, tax id. Capped at the best 1,000 matches."""
+        from clientela.parties.search import PARTY_INDEX
 
-        Issue-3 global search replaces this with the indexed search backends; this is the list filter.
-        """
-        text = fold(value)
-        if not text:
+        if not value.strip():
             return queryset
-        condition: Any = Q(name_folded__contains=text)
-        compact = re.sub(r"[\s.\-/]", "", value).upper()
-        if compact:
-            condition |= Q(tax_id=compact)
-        contacts = ContactPoint.objects.filter(party=OuterRef("pk"), deleted_at__isnull=True)
-        if "@" in value:
-            condition |= Exists(
-                contacts.filter(kind=ContactKind.EMAIL, normalized__startswith=value.strip().lower())
-            )
-        digits = _DIGITS.sub("", value)
-        if len(digits) >= 6:
-            condition |= Exists(
-                contacts.filter(kind__in=["mobile", "landline", "fax"], normalized__endswith=digits[-9:])
-            )
-        return queryset.filter(condition)
+        hits = PARTY_INDEX.search(value, limit=1000, candidates=1000, region=settings.CLIENTELA_DEFAULT_REGION)
+        return queryset.filter(pk__in=[h.id for h in hits])
 
     def filter_tag(self, queryset: QuerySet[Party], name: str, value: str) -> QuerySet[Party]:
         key = fold(value)
