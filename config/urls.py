@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/", include("clientela.api.urls")),
     path("accounts/", include("clientela.accounts.urls")),
     path("customers/", include("clientela.parties.urls")),
+    path("customers/", include("clientela.interactions.urls")),
     path("", include("clientela.web.urls")),
 ]
 

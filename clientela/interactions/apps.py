@@ -6,3 +6,8 @@ class InteractionsConfig(AppConfig):
     name = "clientela.interactions"
     label = "interactions"
     verbose_name = _("Interactions")
+
+    def ready(self) -> None:
+        from clientela.interactions.panels import register
+
+        register()

@@ -47,7 +47,9 @@ class PartyFilter(django_filters.FilterSet):
 
         if not value.strip():
             return queryset
-        hits = PARTY_INDEX.search(value, limit=1000, candidates=1000, region=settings.CLIENTELA_DEFAULT_REGION)
+        hits = PARTY_INDEX.search(
+            value, limit=1000, candidates=1000, region=settings.CLIENTELA_DEFAULT_REGION
+        )
         return queryset.filter(pk__in=[h.id for h in hits])
 
     def filter_tag(self, queryset: QuerySet[Party], name: str, value: str) -> QuerySet[Party]:

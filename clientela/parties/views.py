@@ -23,10 +23,10 @@ from clientela.core.actor import Actor
 from clientela.core.exceptions import ConcurrencyConflict, NotPermitted
 from clientela.core.pagination import InvalidCursor
 from clientela.core.permissions import Action, Scope, can, user_scope
-from clientela.interactions.selectors import customer_figures
 from clientela.parties import selectors, services
 from clientela.parties.forms import ContactPointFormSet, PartyForm, attach_errors, contact_items
 from clientela.parties.models import Party
+from clientela.parties.panels import customer_panels
 
 SORT_LABELS = {
     "name": gettext_lazy("Name (A–Z)"),
@@ -67,9 +67,10 @@ def party_list(request: HttpRequest) -> HttpResponse:
     return render(request, "parties/list.html", context)
 
 
-@login_required
-@require_GET
-def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def render_detail(
+    request: HttpRequest, pk: int, *, state: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The customer page; panels of the apps built on parties add figures, the timeline and more."""
     party = selectors.party_detail(user=request.user, pk=pk)
     history = selectors.party_history(party=party, size=20)
     return render(
@@ -78,12 +79,19 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "party": party,
             "history": history,
-            "figures": customer_figures(party=party),
+            "panels": customer_panels.render_context(request, party, state or {}),
             "can_change": can(request.user, Action.CHANGE, party),
             "can_delete": can(request.user, Action.DELETE, party),
             "nav": "customers",
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_detail(request, pk)
 
 
 @login_required

@@ -17,12 +17,14 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from clientela.accounts.models import ApiToken
 from clientela.accounts.services import api_token_create
 from clientela.core.models import ObjectChange
 from clientela.core.permissions import Action, can, user_scope
+from clientela.interactions.models import Interaction
+from clientela.interactions.services import may_log
 from clientela.parties.models import ContactPoint, Party, Relationship
 from clientela.parties.services import party_delete, relationship_add
 from clientela.testing.factories import actor_for, make_organisation, make_person
@@ -56,6 +58,9 @@ PUBLIC_ROUTES = {
     "web:home",
 }
 
+# Logging an interaction is decided by the role's "interaction/add" scope, not the party's grants.
+LOG = "log"
+
 # Web routes acting on one record: name -> Route. Parameter kinds: party, deleted_party, relationship.
 WEB_ROUTES: dict[str, Route] = {
     "parties:detail": Route(Action.VIEW, {"pk": "party"}, ("GET",)),
@@ -66,6 +71,8 @@ WEB_ROUTES: dict[str, Route] = {
     "parties:restore": Route(Action.DELETE, {"pk": "deleted_party"}, ("POST",)),
     "parties:relationship_add": Route(Action.CHANGE, {"pk": "party"}, ("POST",)),
     "parties:relationship_remove": Route(Action.CHANGE, {"pk": "relationship"}, ("POST",)),
+    "interactions:timeline": Route(Action.VIEW, {"pk": "party"}, ("GET",)),
+    "interactions:quick_log": Route(LOG, {"pk": "party", "kind": "kind"}, ("POST",)),
 }
 # Web routes listing or creating records (checked for leaks and for creations outside the scope).
 LIST_ROUTES = {
@@ -208,10 +215,15 @@ def _snapshot() -> tuple:
         sorted(Relationship.objects.values_list("pk", "version", "role")),
         ObjectChange.objects.count(),
         sorted(ApiToken.objects.values_list("pk", "revoked_at")),
+        Interaction.objects.count(),
     )
 
 
 def _allowed(user, action: str, kind: str, target: Target, token: ApiToken) -> bool:
+    if kind == "kind":
+        return False  # a value, not a record: the other parameters decide
+    if action == LOG:
+        return may_log(user, target.party) if kind == "party" else False
     if kind == "token":
         return token.user_id == user.pk
     if kind == "deleted_party":
@@ -227,13 +239,23 @@ def _object(kind: str, target: Target, token: ApiToken) -> Any:
         "contact_point": target.contact_point,
         "relationship": target.relationship,
         "token": token,
+        "kind": _Value("note"),
     }[kind]
+
+
+@dataclass(frozen=True)
+class _Value:
+    """A plain path value (such as an interaction kind) standing where a record's pk would."""
+
+    pk: str
 
 
 WEB_POST = {
     "kind": "person",
     "status": "customer",
     "given_names": "HACKED",
+    "note-occurred_at": "2025-01-01T10:00",
+    "note-text": "HACKED",
     "organisation": "",
     "role": "HACKED",
     "cp-TOTAL_FORMS": "0",
@@ -269,7 +291,9 @@ def _call(client: Client, method: str, url: str, body: dict) -> Any:
 def _fill(path: str, values: dict[str, int]) -> str:
     out = path
     for name, value in values.items():
-        out = re.sub(rf"<(?:int:)?{name}>|\{{{name}\}}", str(value), out)
+        out = re.sub(rf"<(?:\w+:)?{name}>|\{{{name}\}}", str(value), out)
+    assert "<" not in out and "{" not in out, f"unfilled parameter in {out}"
+    resolve("/" + out.split("?")[0].lstrip("/"))  # a malformed URL would 404 and pass for a refusal
     return out
 
 
@@ -285,7 +309,7 @@ def test_records_outside_the_scope_never_leak_or_change(role, users, world, clie
         cases = [(f"/{patterns[name]}", route, WEB_POST) for name, route in WEB_ROUTES.items()]
         cases += [(path, route, _api_body(path)) for (_m, path), route in API_ROUTES.items()]
         for path, route, body in cases:
-            kinds = set(route.params.values())
+            kinds = set(route.params.values()) - {"kind"}
             if any(_allowed(user, route.action, kind, target, token) for kind in kinds):
                 continue  # inside this role's scope: not what this test is about
             url = _fill(path, {name: _object(kind, target, token).pk for name, kind in route.params.items()})

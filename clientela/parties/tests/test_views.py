@@ -52,7 +52,8 @@ def test_create_person_with_two_emails_and_local_mobile(admin_user, client_for):
 
 def test_invalid_input_shown_next_to_fields_and_nothing_saved(admin_user, client_for):
     response = client_for(admin_user).post(
-        "/customers/new/", form_data(given_names="", family_name_1="", **{"cp-0-value": "no-es-email", "cp-2-value": "12"})
+        "/customers/new/",
+        form_data(given_names="", family_name_1="", **{"cp-0-value": "no-es-email", "cp-2-value": "12"}),
     )
     html = response.content.decode()
     assert response.status_code == 200
@@ -106,7 +107,10 @@ def test_stale_edit_shows_conflict_and_keeps_input(admin_user, client_for):
     old_version = party.version
     party_update(actor=actor_for(admin_user), party=party, data={"family_name_2": "Ruiz"})
     data = form_data(
-        given_names="Mi cambio", family_name_1="García", family_name_2="López", version=str(old_version),
+        given_names="Mi cambio",
+        family_name_1="García",
+        family_name_2="López",
+        version=str(old_version),
         **{"cp-TOTAL_FORMS": "0"},
     )
     response = client_for(admin_user).post(f"/customers/{party.pk}/edit/", data)
@@ -175,7 +179,10 @@ def test_list_query_count_does_not_grow_with_page_size(admin_user, client_for, s
             admin_user,
             given_names=f"Persona {i}",
             tags=["VIP", f"t{i % 3}"],
-            contact_points=[{"kind": "email", "value": f"p{i}@x.es"}, {"kind": "mobile", "value": f"6123450{i:02d}"}],
+            contact_points=[
+                {"kind": "email", "value": f"p{i}@x.es"},
+                {"kind": "mobile", "value": f"6123450{i:02d}"},
+            ],
         )
     client = client_for(admin_user)
     settings.CLIENTELA_PAGE_SIZE = 5
@@ -197,7 +204,13 @@ def test_detail_query_count_does_not_grow_with_history_or_contacts(admin_user, c
     relationship_add(actor=actor_for(admin_user), person=many, organisation=org)
     for i in range(30):
         party_update(actor=actor_for(admin_user), party=many, data={"notes": f"nota {i}"})
-        interaction_log(actor=actor_for(admin_user), party=many, kind="note", occurred_at="2025-01-01T10:00:00Z", payload={"text": f"n{i}"})
+        interaction_log(
+            actor=actor_for(admin_user),
+            party=many,
+            kind="note",
+            occurred_at="2025-01-01T10:00:00Z",
+            payload={"text": f"n{i}"},
+        )
     assert ObjectChange.objects.filter(aggregate_id=many.pk).count() > 30
     client = client_for(admin_user)
     assert _queries(client, f"/customers/{few.pk}/") == _queries(client, f"/customers/{many.pk}/")

@@ -1,0 +1,58 @@
+"""The interaction ledger's panels on the customer page: key figures, and the composer with the timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpRequest
+
+from clientela.interactions.choices import Kind
+from clientela.interactions.forms import QUICK_FORMS
+from clientela.interactions.selectors import customer_figures, customer_upcoming
+from clientela.interactions.services import may_log
+from clientela.parties.panels import Panel, customer_panels
+
+FILTER_CHIPS = (
+    ("", None),
+    ("email", Kind.EMAIL),
+    ("call", Kind.CALL),
+    ("meeting", Kind.MEETING),
+    ("note", Kind.NOTE),
+    ("complaint", Kind.COMPLAINT),
+    ("return", Kind.RETURN),
+    ("suggestion", Kind.SUGGESTION),
+    ("purchase", Kind.PURCHASE),
+    ("invoice", Kind.INVOICE),
+    ("payment", Kind.PAYMENT),
+)
+
+
+def figures_context(request: HttpRequest, party: Any, state: Mapping[str, Any]) -> dict[str, Any]:
+    upcoming = customer_upcoming(party=party, limit=1)
+    return {"figures": customer_figures(party=party), "next_activity": upcoming[0] if upcoming else None}
+
+
+def activity_context(request: HttpRequest, party: Any, state: Mapping[str, Any]) -> dict[str, Any]:
+    from clientela.interactions.views import timeline_context
+
+    bound = state.get("forms", {})
+    forms = [(kind, bound.get(kind) or form_class()) for kind, form_class in QUICK_FORMS.items()]
+    return {
+        **timeline_context(request, party),
+        "quick_forms": forms,
+        "active_form": state.get("active", "note"),
+        "can_log": may_log(request.user, party),
+        "upcoming": customer_upcoming(party=party),
+        "chips": [(value, kind.label if kind else None) for value, kind in FILTER_CHIPS],
+        "selected_kinds": request.GET.getlist("kind"),
+    }
+
+
+def register() -> None:
+    customer_panels.register(
+        Panel("figures", "interactions/_figures.html", "figures", figures_context, order=10)
+    )
+    customer_panels.register(
+        Panel("activity", "interactions/_activity.html", "activity", activity_context, order=10)
+    )
