@@ -127,6 +127,9 @@ else:
                     "PRAGMA mmap_size=268435456;"
                 ),
             },
+            # A file, not shared-cache memory: the browser tests' live server answers requests in threads,
+            # and only a real WAL database lets them wait for each other instead of failing with "locked".
+            "TEST": {"NAME": str(VAR_DIR / "test_clientela.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
