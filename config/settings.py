@@ -129,7 +129,8 @@ else:
             },
             # A file, not shared-cache memory: the browser tests' live server answers requests in threads,
             # and only a real WAL database lets them wait for each other instead of failing with "locked".
-            "TEST": {"NAME": str(VAR_DIR / "test_clientela.sqlite3")},
+            # One file per test process, so parallel runs never share (and drop) each other's database.
+            "TEST": {"NAME": str(VAR_DIR / f"test_clientela_{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
