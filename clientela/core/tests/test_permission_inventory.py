@@ -81,6 +81,7 @@ LIST_ROUTES = {
     "parties:organisation_options",
     "parties:create",
     "parties:validate",
+    "web:search",
 }
 
 # API operations acting on one record: (METHOD, path template) -> Route.
@@ -353,6 +354,8 @@ def test_lists_search_and_creation_stay_inside_the_scope(role, users, world, cli
         pages = [
             "/customers/",
             f"/customers/?q={SECRET_NAME}",
+            f"/search/?q={SECRET_NAME}",
+            "/search/?q=secretos",
             "/customers/?q=secretos",
             "/customers/bin/",
             "/customers/organisations/?q=secretos",

@@ -91,3 +91,11 @@ def test_garbage_and_empty_queries(admin_user, people):
     assert ids(admin_user, "   ") == []
     assert ids(admin_user, '"*:()') == []
     assert ids(admin_user, "a") == []
+
+
+def test_header_search_suggests_as_you_type(admin_user, people, client_for):
+    client = client_for(admin_user)
+    html = client.get("/search/?q=612 34 56 78").content.decode()
+    assert "José María García Ñúñez" in html and "jm.garcia@ejemplo.es" in html
+    assert "No customer matches" in client.get("/search/?q=zzzzqqq").content.decode()
+    assert client.get("/search/?q=").content.decode().strip() == ""

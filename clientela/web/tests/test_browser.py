@@ -14,7 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_customer_journey(live_server, page):
-    UserFactory(username="marta.admin", role=Role.objects.get(slug="administrator"), first_name="Marta", last_name="Admin")
+    UserFactory(
+        username="marta.admin",
+        role=Role.objects.get(slug="administrator"),
+        first_name="Marta",
+        last_name="Admin",
+    )
     page.goto(f"{live_server.url}/customers/")
     assert "/accounts/login/" in page.url
     page.get_by_label("Username").fill("marta.admin")

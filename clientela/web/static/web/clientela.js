@@ -10,6 +10,29 @@
       if (box) { event.preventDefault(); box.focus(); box.select(); }
     }
   });
+  // Search results: arrows move through them, Enter opens, Esc closes and returns to the box.
+  document.addEventListener("keydown", function (event) {
+    var box = document.getElementById("global-search");
+    var list = document.getElementById("search-results");
+    if (!box || !list || !list.children.length) { return; }
+    var options = Array.prototype.slice.call(list.querySelectorAll(".search-result"));
+    var inside = event.target === box || list.contains(event.target);
+    if (!inside) { return; }
+    var index = options.indexOf(document.activeElement);
+    if (event.key === "ArrowDown" && options.length) {
+      event.preventDefault(); options[Math.min(index + 1, options.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && options.length) {
+      event.preventDefault(); if (index <= 0) { box.focus(); } else { options[index - 1].focus(); }
+    } else if (event.key === "Escape") {
+      list.innerHTML = ""; box.setAttribute("aria-expanded", "false"); box.focus();
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id === "search-results") {
+      var box = document.getElementById("global-search");
+      if (box) { box.setAttribute("aria-expanded", event.target.children.length ? "true" : "false"); }
+    }
+  });
   // Inline contact point rows: "Add" clones the empty template row; "Remove" marks an existing row deleted.
   document.addEventListener("click", function (event) {
     var add = event.target.closest("[data-add-contact]");
