@@ -41,7 +41,7 @@ class Channel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-DEFAULT_CHANNEL = {
+DEFAULT_CHANNEL: dict[str, str] = {
     Kind.EMAIL: Channel.EMAIL,
     Kind.CALL: Channel.PHONE,
     Kind.MEETING: Channel.IN_PERSON,
@@ -57,7 +57,7 @@ DEFAULT_CHANNEL = {
     Kind.OTHER: Channel.OTHER,
 }
 
-DEFAULT_DIRECTION = {
+DEFAULT_DIRECTION: dict[str, str] = {
     Kind.NOTE: Direction.INTERNAL,
     Kind.COMPLAINT: Direction.INBOUND,
     Kind.RETURN: Direction.INBOUND,
