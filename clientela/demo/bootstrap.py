@@ -1,0 +1,128 @@
+"""First-run setup behind `clientela bootstrap` (run by `make run` after migrate).
+
+Idempotent: roles and the admin user are ensured, never duplicated; the generated admin password is
+written once to ``var/admin_password`` (mode 0600) and reused; demo data loads once per database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from clientela.accounts.models import Team, User
+from clientela.accounts.services import roles_ensure_builtin, user_create
+from clientela.core.models import ObjectChange
+from clientela.demo.data import TEAMS
+from clientela.demo.generator import DemoContext, count_option, generate
+from clientela.parties.models import Party
+
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD_ENV = "CLIENTELA_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a password
+PASSWORD_FILE = "admin_password"  # noqa: S105 - a file name
+# The change-log request id of the bootstrap demo load: finding it means the demo was loaded before,
+# even if its customers were deleted or purged since.
+BOOTSTRAP_RUN_ID = "demo-bootstrap"
+DEFAULT_DEMO_PEOPLE = 2000
+DEFAULT_DEMO_ORGS = 500
+DEMO_SEED = 42
+
+
+@dataclass(frozen=True)
+class AdminPassword:
+    """The admin password and where it came from ("env" or "file")."""
+
+    value: str
+    source: str
+
+
+def password_file() -> Path:
+    return Path(settings.VAR_DIR) / PASSWORD_FILE
+
+
+def admin_password() -> AdminPassword:
+    """CLIENTELA_ADMIN_PASSWORD when set; else the one in var/admin_password, generated on first use."""
+    env = os.environ.get(ADMIN_PASSWORD_ENV, "")
+    if env.strip():
+        return AdminPassword(env, "env")
+    path = password_file()
+    if path.exists():
+        stored = path.read_text().strip()
+        if stored:
+            return AdminPassword(stored, "file")
+        path.unlink()  # an empty file is no password: make a new one
+    path.parent.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(12)
+    # O_EXCL + mode 0600 at creation: the secret is never readable by others, not even for a moment.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password + "\n")
+    return AdminPassword(password, "file")
+
+
+@dataclass(frozen=True)
+class AdminState:
+    """What ``admin_ensure`` found or did; ``password_works`` says whether the printed password signs in."""
+
+    user: User
+    created: bool
+    password_works: bool
+
+
+@transaction.atomic
+def admin_ensure(password: AdminPassword) -> AdminState:
+    """Create the superuser "admin" (administrator role, first demo team) when missing.
+
+    An existing admin keeps its password unless CLIENTELA_ADMIN_PASSWORD says otherwise: a password
+    changed in the application is not silently reset by the next `make run`.
+    """
+    roles_ensure_builtin()
+    team, _created = Team.objects.get_or_create(name=TEAMS[0])
+    user = User.objects.filter(username=ADMIN_USERNAME).first()
+    if user is None:
+        user = user_create(
+            username=ADMIN_USERNAME,
+            password=password.value,
+            role_slug="administrator",
+            teams=[team],
+            is_superuser=True,
+        )
+        return AdminState(user, created=True, password_works=True)
+    works = user.check_password(password.value)
+    if not works and password.source == "env":
+        user.set_password(password.value)
+        user.save(update_fields=["password"])
+        works = True
+    return AdminState(user, created=False, password_works=works)
+
+
+def demo_size() -> tuple[int, int]:
+    """(people, orgs) of the first demo load from CLIENTELA_DEMO_PEOPLE / CLIENTELA_DEMO_ORGS."""
+    people = count_option(
+        os.environ.get("CLIENTELA_DEMO_PEOPLE", DEFAULT_DEMO_PEOPLE), "CLIENTELA_DEMO_PEOPLE"
+    )
+    orgs = count_option(os.environ.get("CLIENTELA_DEMO_ORGS", DEFAULT_DEMO_ORGS), "CLIENTELA_DEMO_ORGS")
+    return people, orgs
+
+
+def demo_load_once(
+    people: int, orgs: int, *, write: Callable[[str], None] | None = None
+) -> tuple[DemoContext | None, str]:
+    """Load the demo unless disabled, already loaded, or the database already holds customers.
+
+    Returns the run context (None when skipped) and a message saying what happened.
+    """
+    if people + orgs == 0:
+        return None, _("Demo data disabled (CLIENTELA_DEMO_PEOPLE and CLIENTELA_DEMO_ORGS are 0).")
+    if ObjectChange.objects.filter(request_id=BOOTSTRAP_RUN_ID).exists():
+        return None, _("Demo data already loaded.")
+    if Party.all_objects.exists():
+        return None, _("The database already has customers: demo data not loaded.")
+    ctx = generate(people=people, orgs=orgs, seed=DEMO_SEED, run_id=BOOTSTRAP_RUN_ID, write=write)
+    return ctx, ""

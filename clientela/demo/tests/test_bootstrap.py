@@ -1,0 +1,99 @@
+"""`clientela bootstrap`: roles, admin and a one-time demo load, safe to repeat on every `make run`."""
+
+from __future__ import annotations
+
+import stat
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from clientela.accounts.models import Role, User
+from clientela.accounts.roles import BUILTIN_ROLES
+from clientela.parties.models import Party
+from clientela.testing.factories import make_person
+
+
+@pytest.fixture
+def boot_env(settings, tmp_path, monkeypatch):
+    settings.VAR_DIR = tmp_path
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing for tests
+    monkeypatch.delenv("CLIENTELA_ADMIN_PASSWORD", raising=False)
+    monkeypatch.setenv("CLIENTELA_DEMO_PEOPLE", "12")
+    monkeypatch.setenv("CLIENTELA_DEMO_ORGS", "4")
+    return tmp_path
+
+
+def bootstrap() -> str:
+    out = StringIO()
+    call_command("bootstrap", stdout=out)
+    return out.getvalue()
+
+
+def test_bootstrap_twice_keeps_one_admin_one_password_and_one_demo(db, boot_env):
+    first = bootstrap()
+    password_file = boot_env / "admin_password"
+    password = password_file.read_text().strip()
+    assert len(password) >= 16
+    assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+    assert f"Clientela is ready: open http://127.0.0.1:8000 and sign in as admin / {password}" in first
+    assert Party.objects.count() == 16
+    users = User.objects.count()
+
+    second = bootstrap()
+    assert password_file.read_text().strip() == password
+    assert f"sign in as admin / {password}" in second
+    assert "already loaded" in second
+    assert Party.objects.count() == 16
+    assert User.objects.count() == users
+
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff and admin.role.slug == "administrator"
+    assert admin.teams.exists()
+    assert admin.check_password(password)
+    assert set(Role.objects.values_list("slug", flat=True)) >= set(BUILTIN_ROLES)
+
+
+def test_demo_is_not_loaded_again_after_its_customers_are_deleted(db, boot_env):
+    bootstrap()
+    Party.all_objects.all().delete()
+    bootstrap()
+    assert not Party.all_objects.exists()
+
+
+def test_password_from_the_environment_wins_and_is_not_printed(db, boot_env, monkeypatch):
+    bootstrap()
+    monkeypatch.setenv("CLIENTELA_ADMIN_PASSWORD", "Env-Secret-123")
+    out = bootstrap()
+    assert User.objects.get(username="admin").check_password("Env-Secret-123")
+    assert "Env-Secret-123" not in out
+    assert "CLIENTELA_ADMIN_PASSWORD" in out
+
+
+def test_a_password_changed_in_the_app_is_kept(db, boot_env):
+    bootstrap()
+    admin = User.objects.get(username="admin")
+    admin.set_password("Changed-By-Admin-1")
+    admin.save()
+    out = bootstrap()
+    assert User.objects.get(username="admin").check_password("Changed-By-Admin-1")
+    assert "password was changed" in out
+
+
+def test_no_demo_when_customers_exist_or_when_disabled(db, boot_env, monkeypatch):
+    make_person()
+    out = bootstrap()
+    assert Party.objects.count() == 1
+    assert "already has customers" in out
+
+    Party.all_objects.all().delete()
+    monkeypatch.setenv("CLIENTELA_DEMO_PEOPLE", "0")
+    monkeypatch.setenv("CLIENTELA_DEMO_ORGS", "0")
+    bootstrap()
+    assert not Party.objects.exists()
+
+
+def test_bad_demo_size_is_a_command_error(db, boot_env, monkeypatch):
+    monkeypatch.setenv("CLIENTELA_DEMO_PEOPLE", "lots")
+    with pytest.raises(CommandError, match="CLIENTELA_DEMO_PEOPLE"):
+        bootstrap()
