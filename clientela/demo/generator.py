@@ -126,9 +126,10 @@ class DemoStep:
 def demo_steps() -> list[type[DemoStep]]:
     """The steps in the order they run; later apps append theirs here (e.g. interactions after parties)."""
     from clientela.demo.parties import PartiesStep
+    from clientela.demo.search import SearchIndexStep
     from clientela.demo.staff import StaffStep
 
-    return [StaffStep, PartiesStep]
+    return [StaffStep, PartiesStep, SearchIndexStep]
 
 
 def run_steps(ctx: DemoContext, steps: Sequence[DemoStep]) -> DemoContext:
@@ -173,10 +174,11 @@ def generate(
 ) -> DemoContext:
     """Generate demo staff and parties (the API behind ``clientela demo`` and ``clientela bootstrap``)."""
     from clientela.demo.parties import PartiesStep
+    from clientela.demo.search import SearchIndexStep
     from clientela.demo.staff import StaffStep
 
     ctx = DemoContext(seed=seed, batch_size=batch_size, write=write)
     if run_id:
         ctx.run_id = run_id
-    steps: list[DemoStep] = [StaffStep(users), PartiesStep(people=people, orgs=orgs)]
+    steps: list[DemoStep] = [StaffStep(users), PartiesStep(people=people, orgs=orgs), SearchIndexStep()]
     return run_steps(ctx, steps)

@@ -238,3 +238,18 @@ def test_bad_arguments_are_one_line_errors(db, options):
         call_command("demo", stdout=StringIO(), **options)
     assert "\n" not in str(exc.value)
     assert not Party.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_customers_are_searchable_at_once():
+    from django.core.management import call_command
+
+    from clientela.accounts.models import User
+    from clientela.parties.models import Party
+    from clientela.parties.search import party_search
+
+    call_command("demo", people=12, orgs=4, seed=7, verbosity=0)
+    party = Party.objects.filter(kind="person").order_by("pk").first()
+    admin = User.objects.create_superuser("searcher", password="x-Clientela-1")
+    found = [p.pk for p, _hit in party_search(user=admin, q=party.display_name)]
+    assert party.pk in found
