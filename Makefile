@@ -34,7 +34,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 messages: $(STAMP)
-	$(BIN)/clientela makemessages -l es -l en --no-location --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/clientela makemessages -l es -l en --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*'
 	$(BIN)/clientela compile_catalogs
 
 # Browser tests drive Debian's Chromium; install it when missing and we are allowed to.

@@ -40,6 +40,17 @@ CONTACT_FIELDS = (
 )
 
 
+def link_messages(form: forms.Form) -> None:
+    """Point every input at its error slot (always rendered, so instant validation can fill it later) and at its
+    help text; the ids match the ones the templates give those elements."""
+    for name, field in form.fields.items():
+        if isinstance(field.widget, forms.HiddenInput):
+            continue
+        html_name = form.add_prefix(name)
+        ids = [f"err-{html_name}", *([f"help-{html_name}"] if field.help_text else [])]
+        field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+
 def _countries() -> list[tuple[str, str]]:
     return [("", "—"), *country_choices()]
 
@@ -70,9 +81,14 @@ class PartyForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate tags with commas."))
     owner = forms.ModelChoiceField(
-        label=_("Owner"), queryset=User.objects.filter(is_active=True).order_by("username"), required=False
+        label=_("Owner"),
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+        empty_label="—",
     )
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.all(), required=False, empty_label="—"
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -84,6 +100,7 @@ class PartyForm(forms.Form):
                 field.widget.attrs.setdefault("class", css)
         self.fields["given_names"].widget.attrs["autocomplete"] = "given-name"
         self.fields["family_name_1"].widget.attrs["autocomplete"] = "family-name"
+        link_messages(self)
 
     @staticmethod
     def initial_for(party: Party) -> dict[str, Any]:
@@ -144,6 +161,7 @@ class ContactPointForm(forms.Form):
                 field.widget.attrs.setdefault("class", "form-check-input")
             elif not isinstance(field.widget, forms.HiddenInput):
                 field.widget.attrs.setdefault("class", "form-control")
+        link_messages(self)
 
     def item(self) -> dict[str, Any] | None:
         """The service item for this row, or None for an untouched blank row."""
@@ -175,7 +193,10 @@ def contact_items(formset: Any) -> tuple[list[dict[str, Any]], list[int]]:
 
 def attach_errors(form: PartyForm, formset: Any, origin: list[int], errors: Mapping[str, list[str]]) -> None:
     """Put service errors (paths like "given_names" or "contact_points.1.value") next to their fields."""
+    names_missing = "given_names" in errors or "legal_name" in errors
     for path, messages in errors.items():
+        if path == "display_name" and names_missing and not form.data.get("display_name"):
+            continue  # the display name was left to be derived: "enter a name" already says what to do
         parts = path.split(".")
         if (
             parts[0] == "contact_points"

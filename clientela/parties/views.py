@@ -35,6 +35,8 @@ SORT_LABELS = {
     "-created": gettext_lazy("Newest"),
 }
 
+DATE_FILTERS = ("created_after", "created_before", "updated_after", "updated_before")
+
 
 def _forbidden(request: HttpRequest, exc: NotPermitted) -> HttpResponse:
     return render(request, "web/403.html", {"message": str(exc)}, status=403)
@@ -56,6 +58,7 @@ def party_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "sort": sort if sort in SORT_LABELS else "name",
         "sort_labels": SORT_LABELS,
+        "date_filters": [filterset.form[name] for name in DATE_FILTERS],
         "nav": "customers",
         "filtered": any(v for k, v in request.GET.items() if k not in ("cursor", "sort")),
         "can_add": user_scope(request.user, "party", Action.ADD) != "none",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from clientela.core.models import ObjectChange
 from clientela.interactions.services import interaction_log
@@ -62,6 +66,11 @@ def test_invalid_input_shown_next_to_fields_and_nothing_saved(admin_user, client
     assert 'id="err-cp-0-value"><li>' in html and 'id="err-cp-2-value"><li>' in html
     assert "There is a problem" in html
     assert 'value="no-es-email"' in html  # what the user typed is kept
+    given = re.search(r'<input[^>]*name="given_names"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in given and 'aria-describedby="err-given_names"' in given
+    assert re.search(r'name="tax_id"[^>]*aria-describedby="err-tax_id help-tax_id"', html)
+    assert "Contact point 3 · Value:" in html  # the summary names the row, not just "Value"
+    assert "Display name:" not in html  # left empty on purpose: "enter a name" already says it
     assert not Party.all_objects.exists() and not ContactPoint.objects.exists()
 
 
@@ -165,6 +174,25 @@ def test_list_filters_and_paging(admin_user, client_for, settings):
     assert "Alba" in tagged and "Bruno" not in tagged
     assert "No customers match" in client.get("/customers/?q=nadie").content.decode()
     assert client.get("/customers/?cursor=garbage").status_code == 302
+
+
+def test_list_shows_city_and_filters_by_dates(admin_user, client_for):
+    make_person(
+        admin_user,
+        given_names="Rocío",
+        contact_points=[
+            {"kind": "address", "city": "Sevilla", "street": "Calle Feria 1", "is_primary": True}
+        ],
+    )
+    client = client_for(admin_user)
+    html = client.get("/customers/").content.decode()
+    assert "Rocío" in html and '<td data-label="City">Sevilla</td>' in html
+    today = timezone.localdate()
+    later = client.get(f"/customers/?created_after={today + dt.timedelta(days=1)}").content.decode()
+    assert "Rocío" not in later and "No customers match" in later
+    assert f'name="created_after" value="{today + dt.timedelta(days=1)}"' in later
+    assert '<details class="more-filters" open>' in later  # the filter in use stays visible
+    assert "Rocío" in client.get(f"/customers/?created_after={today}").content.decode()
 
 
 def _queries(client, url):

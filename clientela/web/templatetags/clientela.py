@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency
 from django import template
 from django.conf import settings
@@ -48,8 +49,30 @@ def phone(e164: str) -> str:
 
 
 @register.filter
+def email_wrap(address: str) -> SafeString:
+    """An email address that may wrap before the "@" (never inside a word) in narrow table columns."""
+    local, at, domain = (address or "").rpartition("@")
+    if not at:
+        return format_html("{}", address or "")
+    return format_html("{}<wbr>@{}", local, domain)
+
+
+@register.filter
 def country(code: str) -> str:
     return country_name(code)
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A language code by its name in the active language ("es" reads "Spanish" in English, "español" in Spanish)."""
+    if not code:
+        return ""
+    try:
+        viewer = Locale.parse((get_language() or "en").replace("-", "_"))
+        name = Locale.parse(code.replace("-", "_")).get_display_name(viewer)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
 
 
 @register.simple_tag

@@ -85,4 +85,14 @@
     if (trigger && trigger.name) { event.detail.headers["X-Field"] = trigger.name; }
   });
   document.addEventListener("htmx:afterSwap", function (event) { syncAll(event.target); });
+  // After instant validation refilled the error slots, mark each input invalid or valid again.
+  function syncInvalid() {
+    document.querySelectorAll("ul.errorlist[id^='err-']").forEach(function (list) {
+      var input = document.getElementsByName(list.id.slice(4))[0];
+      if (!input) { return; }
+      if (list.children.length) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    });
+  }
+  document.addEventListener("htmx:afterSettle", syncInvalid);
+  document.addEventListener("htmx:oobAfterSwap", syncInvalid);
 })();
