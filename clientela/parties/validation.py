@@ -165,6 +165,9 @@ def clean_party(party: Party, errors: Errors) -> None:
     if not party.display_name:
         party.display_name = party.derived_display_name()
     exclude = [name for name in ("tax_id", "country") if name in errors.by_path]
+    if "given_names" in errors.by_path or "legal_name" in errors.by_path:
+        # the missing name is already reported on the field the user fills in
+        exclude.append("display_name")
     try:
         party.full_clean(
             exclude=["name_folded", "owner", "team", "created_by", "deleted_by", *exclude],

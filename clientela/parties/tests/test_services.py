@@ -71,6 +71,17 @@ def test_invalid_input_reports_every_field_and_writes_nothing(admin_user):
     assert ObjectChange.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [({"kind": "person"}, "given_names"), ({"kind": "organisation", "legal_name": "  "}, "legal_name")],
+)
+def test_missing_name_is_reported_once_on_the_name_field(admin_user, data, field):
+    with pytest.raises(ValidationError) as info:
+        party_create(actor=actor_for(admin_user), data=data)
+    assert list(info.value.message_dict) == [field]
+    assert len(info.value.message_dict[field]) == 1
+
+
 def test_update_records_old_and_new_values_and_checks_version(admin_user):
     party = make_person(admin_user)
     party = party_update(
