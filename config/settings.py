@@ -137,6 +137,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["clientela.accounts.backends.RoleModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "parties:list"
 LOGOUT_REDIRECT_URL = "accounts:login"

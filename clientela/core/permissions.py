@@ -98,6 +98,35 @@ def can(user: User | Any, action: str, obj: Any) -> bool:
     return bool(manager.filter(pk=obj.pk).restrict(user, action).exists())
 
 
+def can_loaded(user: User | Any, action: str, obj: Any) -> bool:
+    """``can`` decided from a row already loaded through ``restrict`` (no query when the user sees all).
+
+    Only for models whose owner and team are their own columns; others fall back to ``can``. The caller
+    must have read ``obj`` through the model's default manager (so a soft-deleted row is not here).
+    """
+    model = type(obj)
+    if "__" in model.owner_path or "__" in model.team_path:
+        return can(user, action, obj)
+    scope = user_scope(user, model.permission_object, action)
+    return in_scope(
+        user,
+        scope,
+        owner_id=getattr(obj, f"{model.owner_path}_id"),
+        team_id=getattr(obj, f"{model.team_path}_id"),
+    )
+
+
+def in_scope(user: User | Any, scope: str, *, owner_id: int | None, team_id: int | None) -> bool:
+    """Whether a record owned by ``owner_id`` in ``team_id`` lies inside ``scope`` for ``user``."""
+    if scope == Scope.ALL:
+        return True
+    if scope == Scope.TEAM:
+        return owner_id == user.pk or (team_id is not None and team_id in user_team_ids(user))
+    if scope == Scope.OWN:
+        return owner_id == user.pk
+    return False
+
+
 def can_assign(
     user: User | Any, action: str, object_type: str, *, owner_id: int | None, team_id: int | None
 ) -> bool:
@@ -106,11 +135,4 @@ def can_assign(
     Used for "add" (the new record must be inside the scope) and for changing owner or team (the record
     must stay inside it), so nobody can hand a record to a scope they could not have created it in.
     """
-    scope = user_scope(user, object_type, action)
-    if scope == Scope.ALL:
-        return True
-    if scope == Scope.TEAM:
-        return owner_id == user.pk or (team_id is not None and team_id in user_team_ids(user))
-    if scope == Scope.OWN:
-        return owner_id == user.pk
-    return False
+    return in_scope(user, user_scope(user, object_type, action), owner_id=owner_id, team_id=team_id)

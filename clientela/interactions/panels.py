@@ -28,8 +28,16 @@ FILTER_CHIPS = (
 )
 
 
+def _upcoming(request: HttpRequest, party: Any) -> list[Any]:
+    """The party's scheduled activities, read once per request for both panels that show them."""
+    cache: dict[int, list[Any]] = request.__dict__.setdefault("_clientela_upcoming", {})
+    if party.pk not in cache:
+        cache[party.pk] = customer_upcoming(party=party)
+    return cache[party.pk]
+
+
 def figures_context(request: HttpRequest, party: Any, state: Mapping[str, Any]) -> dict[str, Any]:
-    upcoming = customer_upcoming(party=party, limit=1)
+    upcoming = _upcoming(request, party)
     return {"figures": customer_figures(party=party), "next_activity": upcoming[0] if upcoming else None}
 
 
@@ -43,7 +51,7 @@ def activity_context(request: HttpRequest, party: Any, state: Mapping[str, Any])
         "quick_forms": forms,
         "active_form": state.get("active", "note"),
         "can_log": may_log(request.user, party),
-        "upcoming": customer_upcoming(party=party),
+        "upcoming": _upcoming(request, party),
         "chips": [(value, kind.label if kind else None) for value, kind in FILTER_CHIPS],
         "selected_kinds": request.GET.getlist("kind"),
     }
@@ -51,7 +59,8 @@ def activity_context(request: HttpRequest, party: Any, state: Mapping[str, Any])
 
 def register() -> None:
     customer_panels.register(
-        Panel("figures", "interactions/_figures.html", "figures", figures_context, order=10)
+        Panel("figures", "interactions/_figures.html", "figures", figures_context, order=10),
+        select_related=("stats", "stats__last_contact_by"),
     )
     customer_panels.register(
         Panel("activity", "interactions/_activity.html", "activity", activity_context, order=10)

@@ -23,7 +23,7 @@ from clientela.accounts.models import User
 from clientela.core.actor import Actor
 from clientela.core.exceptions import NotPermitted
 from clientela.core.models import SourceKind, SourceSystem
-from clientela.core.permissions import scope_q, user_scope
+from clientela.core.permissions import in_scope, scope_q, user_scope
 from clientela.interactions.choices import DEFAULT_CHANNEL, DEFAULT_DIRECTION, Channel, Direction, Kind
 from clientela.interactions.models import Interaction
 from clientela.interactions.payloads import dump_payload, parse_payload
@@ -64,9 +64,10 @@ def may_log(user: Any, party: Party) -> bool:
     """Whether ``user`` may add ledger entries to ``party`` (the role's "interaction/add" scope)."""
     if user is None:
         return True
+    if party.deleted_at is not None:
+        return False
     scope = user_scope(user, "interaction", "add")
-    q = scope_q(user, scope, owner_path="owner", team_path="team")
-    return q is not None and Party.objects.filter(q, pk=party.pk).exists()
+    return in_scope(user, scope, owner_id=party.owner_id, team_id=party.team_id)
 
 
 def _when(value: Any, errors: dict[str, list[str]]) -> dt.datetime | None:

@@ -224,3 +224,37 @@ class Relationship(RestrictedModel, TimeStampedModel):
     @property
     def etag(self) -> str:
         return f'W/"rel{self.pk}-{self.version}"'
+
+
+class SourceLink(models.Model):
+    """A customer's record in another system: ``(source, external_id)`` points at exactly one party.
+
+    This is how the islands are joined: the finance system's customer "C-0042" and the shop's account
+    "8812" both lead to the same party, so their records land on one customer page, and the id typed in
+    the global search finds the customer. A link never overwrites another source's data; after a merge it
+    moves to the surviving party.
+    """
+
+    source = models.ForeignKey(
+        "core.SourceSystem", verbose_name=_("source"), on_delete=models.PROTECT, related_name="party_links"
+    )
+    external_id = models.CharField(_("external id"), max_length=200)
+    party = models.ForeignKey(
+        Party, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="source_links"
+    )
+    created_at = models.DateTimeField(_("linked"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("record in another system")
+        verbose_name_plural = _("records in other systems")
+        ordering = ["source__name", "external_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="parties_sourcelink_unique"),
+        ]
+        indexes = [models.Index(fields=["party"], name="parties_sourcelink_party")]
+
+    def __str__(self) -> str:
+        return f"{self.source.slug}:{self.external_id}"

@@ -26,10 +26,15 @@ class Panel:
 @dataclass
 class _Registry:
     panels: list[Panel] = field(default_factory=list)
+    # Relations of Party that panels read (e.g. "stats"), joined into the page's one party query.
+    select_related: list[str] = field(default_factory=list)
 
-    def register(self, panel: Panel) -> None:
+    def register(self, panel: Panel, *, select_related: tuple[str, ...] = ()) -> None:
         self.panels = [p for p in self.panels if p.name != panel.name] + [panel]
         self.panels.sort(key=lambda p: (p.order, p.name))
+        for name in select_related:
+            if name not in self.select_related:
+                self.select_related.append(name)
 
     def render_context(
         self, request: HttpRequest, party: Any, state: Mapping[str, Any]

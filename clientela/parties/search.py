@@ -2,7 +2,7 @@
 
 Name words (person names, legal and trade names), contact values (normalised emails, phone digits as
 E.164 and as the national number, so "612 34 56 78", "+34612345678" and "0034 612-345-678" all match),
-and identifiers (tax id; source-system ids when imports land).
+and identifiers (tax id and the party's ids in other systems, ``SourceLink``), without separators.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from django.conf import settings
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from clientela.core.permissions import Action
-from clientela.core.search import Doc, Hit, SearchIndex, values_text, words_text
+from clientela.core.search import Doc, Hit, SearchIndex, ident_key, values_text, words_text
 from clientela.parties.choices import PHONE_KINDS, ContactKind
-from clientela.parties.models import ContactPoint, Party
+from clientela.parties.models import ContactPoint, Party, SourceLink
 
 PARTY_INDEX = SearchIndex("party_search")
 _CONTACT_KINDS = [ContactKind.EMAIL, *PHONE_KINDS]
@@ -32,7 +32,7 @@ def national_digits(e164: str) -> str:
     return digits
 
 
-def _doc(party: Any, contacts: list[tuple[str, str]]) -> Doc:
+def _doc(party: Any, contacts: list[tuple[str, str]], external_ids: list[str]) -> Doc:
     values: list[str] = []
     for kind, normalized in contacts:
         if kind == ContactKind.EMAIL:
@@ -50,7 +50,7 @@ def _doc(party: Any, contacts: list[tuple[str, str]]) -> Doc:
             party.trade_name,
         ),
         contact=values_text(*values),
-        ids=values_text(party.tax_id),
+        ids=values_text(*(ident_key(v) for v in (party.tax_id, *external_ids))),
     )
 
 
@@ -87,8 +87,14 @@ def party_documents(ids: Iterable[int] | None = None, *, chunk: int = 5000) -> I
         for party_id, kind, normalized in rows:
             if normalized:
                 contacts[party_id].append((kind, normalized))
+        external: dict[int, list[str]] = defaultdict(list)
+        links = SourceLink.objects.filter(party_id__in=[p.pk for p in parties]).values_list(
+            "party_id", "external_id"
+        )
+        for party_id, external_id in links:
+            external[party_id].append(external_id)
         for p in parties:
-            yield _doc(p, contacts.get(p.pk, []))
+            yield _doc(p, contacts.get(p.pk, []), external.get(p.pk, []))
         last = parties[-1].pk
 
 

@@ -11,5 +11,6 @@ Writes: ``upsert`` for a few documents inside a service's transaction; bulk load
 """
 
 from clientela.core.search.index import Doc, Hit, SearchIndex, parse_query, values_text, words_text
+from clientela.core.search.query import ident_key
 
-__all__ = ["Doc", "Hit", "SearchIndex", "parse_query", "values_text", "words_text"]
+__all__ = ["Doc", "Hit", "SearchIndex", "ident_key", "parse_query", "values_text", "words_text"]

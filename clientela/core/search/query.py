@@ -50,6 +50,15 @@ def phone_variants(digits: str, region: str) -> list[str]:
     return seen
 
 
+_IDENT_SEPARATORS = re.compile(r"[\s.\-/_#:]")
+
+
+def ident_key(value: str) -> str:
+    """An identifier as the index stores it and a typed id is compared: folded, without separators,
+    so "C-0042", "c 0042" and "C.0042" are the same key."""
+    return _IDENT_SEPARATORS.sub("", fold(value))
+
+
 def parse_query(text: str, region: str = "ES") -> Query:
     folded = fold(text)[:200]
     q = Query(raw=text)
@@ -61,7 +70,7 @@ def parse_query(text: str, region: str = "ES") -> Query:
     digits = re.sub(r"[\s().\-/+]", "", folded)
     if digits.isdigit() and len(digits) >= 5:
         q.phone_digits = phone_variants(digits, region)
-    ident = re.sub(r"[\s.\-/]", "", folded)
+    ident = ident_key(folded)
     if len(ident) >= 4 and any(c.isdigit() for c in ident) and ident.isalnum():
         q.ident = ident
     if not q.email:

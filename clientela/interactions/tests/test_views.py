@@ -134,7 +134,9 @@ def test_customer_page_query_count_is_constant(admin_user, client_for):
             assert client.get(f"/customers/{party.pk}/").status_code == 200
         return len(ctx.captured_queries)
 
-    assert count(small) == count(big)
+    # session, user with role, party (figures, tags and external ids joined), contact points,
+    # relationships, scheduled activities, first timeline page
+    assert count(small) == count(big) <= 7
 
 
 def test_quick_log_meeting_validates_like_the_api(admin_user, client_for):

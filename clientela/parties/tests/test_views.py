@@ -108,7 +108,10 @@ def test_edit_records_history_shown_on_detail(admin_user, client_for):
     assert response.status_code == 302
     detail = client.get(f"/customers/{party.pk}/").content.decode()
     assert "Ana Belén García López" in detail
-    assert '<span class="old">Ana</span> → <span class="new">Ana Belén</span>' in detail
+    # the history is folded under the timeline and loads from its own URL when opened
+    assert f'hx-get="/customers/{party.pk}/history/"' in detail
+    history = client.get(f"/customers/{party.pk}/history/").content.decode()
+    assert '<span class="old">Ana</span> → <span class="new">Ana Belén</span>' in history
 
 
 def test_stale_edit_shows_conflict_and_keeps_input(admin_user, client_for):

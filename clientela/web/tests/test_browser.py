@@ -60,7 +60,7 @@ def test_customer_journey(live_server, page):
     page.wait_for_url(f"**/customers/{party.pk}/")
     page.locator("#history-h").click()  # the history is folded under the timeline
     history = page.locator("#history-list")
-    assert history.locator(".old", has_text="Inés").first.is_visible()
+    history.locator(".old", has_text="Inés").first.wait_for()  # loaded when the section opens
     assert history.locator(".new", has_text="Inés María").first.is_visible()
     screenshot(page, "e2e-detail-en")
 
