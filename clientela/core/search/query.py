@@ -11,6 +11,7 @@ from clientela.core.text import fold
 
 _WORD = re.compile(r"[a-z0-9ñ]+")
 _EMAILISH = re.compile(r"^[a-z0-9._%+\-]*@?[a-z0-9.\-]*$")
+_LOCAL_PART = re.compile(r"^[a-z0-9]+([._\-][a-z0-9]+)+$")
 
 
 @dataclass
@@ -73,6 +74,10 @@ def parse_query(text: str, region: str = "ES") -> Query:
     ident = ident_key(folded)
     if len(ident) >= 4 and any(c.isdigit() for c in ident) and ident.isalnum():
         q.ident = ident
+    elif " " not in folded and len(compact) >= 4 and _LOCAL_PART.match(compact):
+        # "jm.garcia" or "ana_lopez" look like the start of an email address as much as like a name
+        q.email = compact
+        q.words = _WORD.findall(folded)[:8]
     if not q.email:
         q.words = _WORD.findall(folded)[:8]
     return q

@@ -60,6 +60,13 @@ def test_email_or_part_of_it(admin_user, people, q):
     assert ids(admin_user, q) == [people["jose"].pk]
 
 
+@pytest.mark.parametrize("q", ["jm.garcia", "jm.garc"])
+def test_start_of_an_email_without_at_sign_ranks_its_owner_first(admin_user, people, q):
+    # it is also read as name words, so the other Garcías follow
+    found = ids(admin_user, q)
+    assert found[0] == people["jose"].pk and people["ana"].pk in found
+
+
 def test_tax_id(admin_user, people):
     assert ids(admin_user, "12345678-Z") == [people["jose"].pk]
     assert ids(admin_user, "b12345674") == [people["org"].pk]
