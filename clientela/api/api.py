@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 
 from clientela.api.auth import AUTH
 from clientela.api.errors import PROBLEM_CONTENT_TYPE, register_exception_handlers
-from clientela.api.routers import accounts, contact_points, parties, relationships
+from clientela.api.routers import accounts, contact_points, interactions, parties, relationships, search
 
 IF_MATCH_PARAMETER = {
     "in": "header",
@@ -42,7 +42,9 @@ api = ClientelaAPI(
     title="Clientela API",
     version="1",
     description=(
-        "Customers (people and organisations), their contact points and relationships. "
+        "Customers (people and organisations), their contact points and relationships; the interaction "
+        "ledger (calls, emails, meetings, purchases, invoices...: one entry or batches of up to 1000, "
+        "idempotent by source record and by `Idempotency-Key`); and the global customer search. "
         "Authenticate with `Authorization: Bearer <token>` or the web session (send X-CSRFToken on "
         "changes). Errors are application/problem+json (RFC 9457). See docs/api.md."
     ),
@@ -57,6 +59,8 @@ api.add_router("/v1/parties", parties.router)
 api.add_router("/v1/parties", contact_points.party_contacts_router)
 api.add_router("/v1/contact-points", contact_points.router)
 api.add_router("/v1/relationships", relationships.router)
+api.add_router("/v1/interactions", interactions.router)
+api.add_router("/v1/search", search.router)
 api.add_router("/v1/me", accounts.me_router)
 api.add_router("/v1/tokens", accounts.tokens_router)
 

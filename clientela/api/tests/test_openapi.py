@@ -27,6 +27,11 @@ EXPECTED = {
     ("GET", "/api/v1/relationships/{relationship_id}", "relationships_get"),
     ("PATCH", "/api/v1/relationships/{relationship_id}", "relationships_update"),
     ("DELETE", "/api/v1/relationships/{relationship_id}", "relationships_delete"),
+    ("GET", "/api/v1/interactions", "interactions_list"),
+    ("POST", "/api/v1/interactions", "interactions_create"),
+    ("POST", "/api/v1/interactions/batch", "interactions_batch"),
+    ("GET", "/api/v1/interactions/{interaction_id}", "interactions_get"),
+    ("GET", "/api/v1/search", "search"),
     ("GET", "/api/v1/me", "me_get"),
     ("GET", "/api/v1/tokens", "tokens_list"),
     ("POST", "/api/v1/tokens", "tokens_create"),
@@ -65,6 +70,11 @@ def test_openapi_operations_match_the_inventory_and_are_clean():
             if method in ("patch", "delete") and "tokens" not in path:
                 assert "If-Match" in {p["name"] for p in operation["parameters"]}, (method, path)
     assert seen == EXPECTED
+    for path in ("/api/v1/interactions", "/api/v1/interactions/batch"):
+        parameters = {p["name"] for p in schema["paths"][path]["post"]["parameters"]}
+        assert "Idempotency-Key" in parameters, path
+    batch = schema["paths"]["/api/v1/interactions/batch"]["post"]["responses"]
+    assert {"200", "207", "422"} <= set(batch)
     security = schema["components"]["securitySchemes"]
     assert {s["type"] for s in security.values()} == {"http", "apiKey"}
 

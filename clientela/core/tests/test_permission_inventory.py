@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
 
 from clientela.accounts.models import ApiToken
 from clientela.accounts.services import api_token_create
 from clientela.core.models import ObjectChange
 from clientela.core.permissions import Action, can, user_scope
 from clientela.interactions.models import Interaction
-from clientela.interactions.services import may_log
+from clientela.interactions.services import interaction_log, may_log, source_get_or_create
 from clientela.parties.models import ContactPoint, Party, Relationship
 from clientela.parties.services import party_delete, relationship_add
 from clientela.testing.factories import actor_for, make_organisation, make_person
@@ -116,6 +117,9 @@ API_ROUTES: dict[tuple[str, str], Route] = {
         Action.CHANGE, {"relationship_id": "relationship"}, ("DELETE",)
     ),
     ("DELETE", "/api/v1/tokens/{token_id}"): Route(Action.CHANGE, {"token_id": "token"}, ("DELETE",)),
+    ("GET", "/api/v1/interactions/{interaction_id}"): Route(
+        Action.VIEW, {"interaction_id": "interaction"}, ("GET",)
+    ),
 }
 # API operations listing, creating or about the caller only.
 API_LIST_ROUTES = {
@@ -123,6 +127,10 @@ API_LIST_ROUTES = {
     ("POST", "/api/v1/parties"),
     ("GET", "/api/v1/relationships"),
     ("POST", "/api/v1/relationships"),
+    ("GET", "/api/v1/interactions"),
+    ("POST", "/api/v1/interactions"),
+    ("POST", "/api/v1/interactions/batch"),
+    ("GET", "/api/v1/search"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/tokens"),
     ("POST", "/api/v1/tokens"),
@@ -174,12 +182,14 @@ def test_every_route_is_in_the_inventory():
 
 @dataclass
 class Target:
-    """A customer (with a contact point, a relationship and a deleted twin) and the markers of its data."""
+    """A customer (with a contact point, a relationship, a ledger entry and a deleted twin) and the markers
+    of its data."""
 
     party: Party
     contact_point: ContactPoint
     relationship: Relationship
     deleted_party: Party
+    interaction: Interaction
     markers: tuple[str, ...]
 
 
@@ -193,8 +203,22 @@ def _target(owner, team, label: str) -> Target:
     rel = relationship_add(actor=actor_for(owner), person=party, organisation=org, data={"role": "Gerente"})
     deleted = make_person(owner, given_names=f"Borrado{label}", team=team.pk)
     deleted = party_delete(actor=actor_for(owner), party=deleted)
+    logged = interaction_log(
+        actor=actor_for(owner),
+        party=party,
+        kind="note",
+        occurred_at=timezone.now(),
+        payload={"text": f"Nota de {name}"},
+        source=source_get_or_create("erp"),
+        external_id=f"N-{label}",
+    )
     return Target(
-        party, party.contact_points.get(), rel, deleted, (name, email, f"Secretos {label}", f"Borrado{label}")
+        party,
+        party.contact_points.get(),
+        rel,
+        deleted,
+        logged.interaction,
+        (name, email, f"Secretos {label}", f"Borrado{label}"),
     )
 
 
@@ -229,6 +253,8 @@ def _allowed(user, action: str, kind: str, target: Target, token: ApiToken) -> b
         return token.user_id == user.pk
     if kind == "deleted_party":
         return Party.all_objects.filter(pk=target.deleted_party.pk).restrict(user, action).exists()
+    if kind == "interaction":
+        return can(user, action, target.interaction)
     party = target.relationship.person if kind == "relationship" else target.party
     return can(user, action, party)
 
@@ -239,6 +265,7 @@ def _object(kind: str, target: Target, token: ApiToken) -> Any:
         "deleted_party": target.deleted_party,
         "contact_point": target.contact_point,
         "relationship": target.relationship,
+        "interaction": target.interaction,
         "token": token,
         "kind": _Value("note"),
     }[kind]
@@ -268,10 +295,18 @@ API_BODIES = {
     "contact-points": {"kind": "email", "value": "hacked@x.es", "is_primary": True},
     "contact-point": {"value": "hacked@x.es"},
     "relationship": {"role": "HACKED"},
+    "interaction": {
+        "kind": "note",
+        "occurred_at": "2025-01-01T10:00:00Z",
+        "party": 1,
+        "payload": {"text": "x"},
+    },
 }
 
 
 def _api_body(path: str) -> dict:
+    if path.startswith("/api/v1/interactions"):
+        return API_BODIES["interaction"]
     if path.endswith("/contact-points"):
         return API_BODIES["contact-points"]
     if "/contact-points/" in path:
@@ -362,6 +397,10 @@ def test_lists_search_and_creation_stay_inside_the_scope(role, users, world, cli
             "/api/v1/parties?limit=200",
             f"/api/v1/parties?q={SECRET_NAME}",
             "/api/v1/relationships?limit=200",
+            "/api/v1/interactions?limit=200",
+            f"/api/v1/search?q={SECRET_NAME}",
+            "/api/v1/search?q=secretos",
+            f"/api/v1/search?q={target.contact_point.value}",
         ]
         for url in pages:
             text = client.get(url).content.decode(errors="replace")
@@ -382,6 +421,24 @@ def test_lists_search_and_creation_stay_inside_the_scope(role, users, world, cli
     assert created == (2 if may_add_anywhere else 0), f"{role} created {created}"
     client.post("/customers/validate/", {**WEB_POST, "owner": owner, "team": team})
     assert Party.all_objects.count() - before == created  # validation never writes
+    # logging on another scope's customer, alone or in a batch, or taking over its source record
+    for target in (world["foreign"], world["teammate"]):
+        entry = {**API_BODIES["interaction"], "party": target.party.pk}
+        attempts = []
+        if not may_log(user, target.party):
+            attempts += [
+                ("/api/v1/interactions", entry),
+                ("/api/v1/interactions/batch", {"items": [entry], "partial": True}),
+            ]
+        own = Party.objects.restrict(user, Action.VIEW).exclude(pk=target.party.pk).first()
+        if own is not None and not can(user, Action.VIEW, target.interaction):
+            external = {"source": "erp", "external_id": target.interaction.external_id}
+            attempts.append(("/api/v1/interactions", {**entry, **external, "party": own.pk}))
+        for url, body in attempts:
+            before_log = _snapshot()
+            response = client.generic("POST", url, json.dumps(body), content_type="application/json")
+            assert response.status_code in (207, 403, 404, 422), f"{role} POST {url}: {response.status_code}"
+            assert _snapshot() == before_log, f"{role} POST {url} changed data"
 
 
 def test_anonymous_gets_nothing(world):
