@@ -188,6 +188,11 @@ def interaction_log(
             .first()
         )
     if previous is not None:
+        if actor.user is not None and not may_log(actor.user, previous.party):
+            # a source id already on a customer outside the actor's scope must not be pulled over
+            raise ValidationError(
+                {"external_id": [_("This source's record with this id belongs to another customer.")]}
+            )
         if _same(previous, fields):
             return Logged(previous, "unchanged")
         previous.is_current = False

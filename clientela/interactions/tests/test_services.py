@@ -244,3 +244,33 @@ def test_read_only_user_cannot_log(users):
             occurred_at=ago(1),
             payload={"text": "x"},
         )
+
+
+def test_a_source_record_on_a_customer_outside_the_scope_is_not_pulled_over(users):
+    theirs = make_person(users["sales_rep_b"])
+    mine = make_person(users["sales_rep"])
+    erp = source_get_or_create("erp")
+    invoice = {"document_number": "F-9", "total": "10", "currency": "EUR"}
+    original = interaction_log(
+        actor=actor_for(users["sales_rep_b"]),
+        party=theirs,
+        kind="invoice",
+        occurred_at=ago(3),
+        payload=invoice,
+        source=erp,
+        external_id="F-9",
+    ).interaction
+    with pytest.raises(ValidationError) as info:
+        interaction_log(
+            actor=actor_for(users["sales_rep"]),
+            party=mine,
+            kind="invoice",
+            occurred_at=ago(3),
+            payload=invoice,
+            source=erp,
+            external_id="F-9",
+        )
+    assert "external_id" in info.value.message_dict
+    assert list(Interaction.objects.values_list("pk", "party_id", "is_current")) == [
+        (original.pk, theirs.pk, True)
+    ]
