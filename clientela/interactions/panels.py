@@ -45,11 +45,17 @@ def activity_context(request: HttpRequest, party: Any, state: Mapping[str, Any])
     from clientela.interactions.views import timeline_context
 
     bound = state.get("forms", {})
-    forms = [(kind, bound.get(kind) or form_class()) for kind, form_class in QUICK_FORMS.items()]
+    active = state.get("active") or request.GET.get("log", "")
+    active = active if active in QUICK_FORMS else "note"
+    # Only the open form is rendered; the others load when their tab is first clicked (or with ?log=kind).
+    forms = [
+        (kind, Kind(kind).label, bound.get(kind) or (form_class() if kind == active else None))
+        for kind, form_class in QUICK_FORMS.items()
+    ]
     return {
         **timeline_context(request, party),
         "quick_forms": forms,
-        "active_form": state.get("active", "note"),
+        "active_form": active,
         "can_log": may_log(request.user, party),
         "upcoming": _upcoming(request, party),
         "chips": [(value, kind.label if kind else None) for value, kind in FILTER_CHIPS],

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from clientela.core.actor import Actor
 from clientela.core.exceptions import NotPermitted
@@ -62,15 +62,22 @@ def timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def quick_log(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    """Log a call, meeting, note, complaint, suggestion or return from the customer page."""
+    """Log a call, meeting, note, complaint, suggestion or return from the customer page.
+
+    GET answers the empty form (loaded into its tab when first opened).
+    """
     party = party_selectors.party_get(user=request.user, pk=pk)
     form_class = QUICK_FORMS.get(kind)
     if form_class is None:
         return HttpResponseBadRequest(_("Unknown kind of interaction."))
     if not may_log(request.user, party):
         return render(request, "web/403.html", {"message": str(NotPermitted())}, status=403)
+    if request.method == "GET":
+        return render(
+            request, "interactions/_quick_form.html", {"party": party, "kind": kind, "form": form_class()}
+        )
     form = form_class(request.POST)
     if form.is_valid():
         try:

@@ -73,7 +73,7 @@ WEB_ROUTES: dict[str, Route] = {
     "parties:relationship_add": Route(Action.CHANGE, {"pk": "party"}, ("POST",)),
     "parties:relationship_remove": Route(Action.CHANGE, {"pk": "relationship"}, ("POST",)),
     "interactions:timeline": Route(Action.VIEW, {"pk": "party"}, ("GET",)),
-    "interactions:quick_log": Route(LOG, {"pk": "party", "kind": "kind"}, ("POST",)),
+    "interactions:quick_log": Route(LOG, {"pk": "party", "kind": "kind"}, ("GET", "POST")),
 }
 # Web routes listing or creating records (checked for leaks and for creations outside the scope).
 LIST_ROUTES = {

@@ -168,3 +168,16 @@ def test_quick_log_call_in_the_future_is_refused(admin_user, client_for):
         {"call-occurred_at": tomorrow, "call-direction": "out", "call-outcome": "answered"},
     )
     assert response.status_code == 422 and not Interaction.objects.exists()
+
+
+def test_only_the_open_quick_form_is_on_the_page_and_others_load_on_demand(admin_user, client_for):
+    party = make_person(admin_user)
+    client = client_for(admin_user)
+    page = client.get(f"/customers/{party.pk}/").content.decode()
+    assert 'name="note-text"' in page and 'name="call-outcome"' not in page
+    assert f'hx-get="/customers/{party.pk}/log/call/"' in page
+    fragment = client.get(f"/customers/{party.pk}/log/call/").content.decode()
+    assert 'name="call-outcome"' in fragment and "<html" not in fragment
+    without_js = client.get(f"/customers/{party.pk}/?log=meeting").content.decode()
+    assert 'name="meeting-objective"' in without_js
+    assert client.get(f"/customers/{party.pk}/log/nonsense/").status_code == 400
