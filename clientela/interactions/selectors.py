@@ -15,7 +15,7 @@ from clientela.core.permissions import Action
 from clientela.interactions.choices import Kind
 from clientela.interactions.models import Interaction, PartyStats
 from clientela.parties.choices import PartyKind
-from clientela.parties.models import Party, Relationship
+from clientela.parties.models import Party
 
 TIMELINE_ORDER = ("-occurred_at", "-id")
 TIMELINE_KINDS = ("datetime", "int")
@@ -33,11 +33,11 @@ class TimelineFilter:
 
 
 def _scope(party: Party) -> Q:
-    """Rows on ``party``'s timeline: its own, and for an organisation, those of its people and those filed under it."""
+    """Rows on ``party``'s timeline: a person's own; for an organisation, every row filed under it (its own
+    and its people's, see ``services.filed_under``), read through one index range."""
     if party.kind != PartyKind.ORGANISATION:
         return Q(party_id=party.pk)
-    people = Relationship.objects.filter(organisation_id=party.pk).values("person_id")
-    return Q(party_id=party.pk) | Q(organisation_id=party.pk) | Q(party_id__in=people)
+    return Q(organisation_id=party.pk)
 
 
 def timeline_queryset(party: Party, filters: TimelineFilter | None = None) -> QuerySet[Interaction]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from clientela.interactions.models import Interaction
 from clientela.interactions.payloads import dump_payload, parse_payload
 from clientela.interactions.stats import party_stats_refresh
 from clientela.parties.choices import PartyKind
-from clientela.parties.models import Party
+from clientela.parties.models import Party, Relationship
 
 # Kinds that may be dated in the future (a meeting being scheduled); everything else already happened.
 FUTURE_ALLOWED = frozenset({Kind.MEETING})
@@ -120,10 +121,37 @@ def _validate(
         errors.setdefault("external_id", []).append(_("At most 200 characters."))
     if organisation is not None and organisation.kind != PartyKind.ORGANISATION:
         errors.setdefault("organisation", []).append(_("Choose an organisation."))
+    elif party.kind == PartyKind.ORGANISATION and organisation is not None and organisation.pk != party.pk:
+        errors.setdefault("organisation", []).append(
+            _("An organisation's own interactions are filed under the organisation itself.")
+        )
     if errors:
         raise ValidationError(errors)
     assert when is not None
     return when, parsed, channel, direction
+
+
+def filed_under(party: Party, organisation: Party | None) -> Party | None:
+    """The organisation whose timeline shows an interaction with ``party``.
+
+    An organisation's own interactions are filed under itself; a person's under the organisation given,
+    else their main current employer (so the organisation's page shows its people's activity as it
+    happened, and one indexed read serves that page).
+    """
+    if party.kind == PartyKind.ORGANISATION:
+        return party
+    if organisation is not None:
+        return organisation
+    today = timezone.localdate()
+    job = (
+        Relationship.objects.filter(person_id=party.pk, organisation__deleted_at__isnull=True)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=today))
+        .select_related("organisation")
+        .order_by("-is_primary", "id")
+        .first()
+    )
+    return job.organisation if job else None
 
 
 @transaction.atomic
@@ -162,6 +190,7 @@ def interaction_log(
         party=party,
     )
     source = source or manual_source()
+    organisation = filed_under(party, organisation)
     amount, currency = parsed.money()
     fields = {
         "kind": kind,
@@ -257,6 +286,7 @@ def interaction_correct(
         party=old.party,
     )
     amount, currency = parsed.money()
+    organisation = filed_under(old.party, changes.get("organisation", old.organisation))
     old.is_current = False
     old.save(update_fields=["is_current"])
     new = Interaction.objects.create(
@@ -265,7 +295,7 @@ def interaction_correct(
         channel=channel,
         direction=direction,
         party=old.party,
-        organisation=changes.get("organisation", old.organisation),
+        organisation=organisation,
         user=changes.get("user", old.user),
         source=old.source,
         external_id=old.external_id,

@@ -187,8 +187,9 @@ def test_key_figures_follow_the_ledger(admin_user):
     assert stats.outstanding_balance == Decimal("100.00")
     assert stats.last_contact_at == call.occurred_at and stats.last_contact_by == admin_user
     assert stats.interaction_count == 8
+    # the person's activity rolls up to their employer (filed under it unless another one is named)
     org_stats = PartyStats.objects.get(party=org)
-    assert org_stats.purchases_total == Decimal("250.50") and org_stats.interaction_count == 1
+    assert org_stats.purchases_total == Decimal("300.00") and org_stats.interaction_count == 8
     interaction_correct(actor=a, interaction=complaint, payload={**complaint.payload, "status": "resolved"})
     assert PartyStats.objects.get(party=person).open_complaints == 0
     # a full refresh from the ledger gives the same figures as the services kept
@@ -274,3 +275,27 @@ def test_a_source_record_on_a_customer_outside_the_scope_is_not_pulled_over(user
     assert list(Interaction.objects.values_list("pk", "party_id", "is_current")) == [
         (original.pk, theirs.pk, True)
     ]
+
+
+def test_filing_under_an_organisation(admin_user):
+    a = actor_for(admin_user)
+    org = make_organisation(admin_user, legal_name="Talleres Ebro S.A.")
+    other = make_organisation(admin_user, legal_name="Otra S.L.")
+    person = make_person(admin_user)
+    freelancer = make_person(admin_user, given_names="Libre")
+    own = interaction_log(actor=a, party=org, kind="note", occurred_at=ago(1), payload={"text": "x"})
+    assert own.interaction.organisation == org  # an organisation's own rows are filed under itself
+    with pytest.raises(ValidationError) as info:
+        interaction_log(
+            actor=a, party=org, organisation=other, kind="note", occurred_at=ago(1), payload={"text": "x"}
+        )
+    assert "organisation" in info.value.message_dict
+    relationship_add(actor=a, person=person, organisation=org)
+    rolled = interaction_log(actor=a, party=person, kind="note", occurred_at=ago(1), payload={"text": "y"})
+    assert rolled.interaction.organisation == org
+    named = interaction_log(
+        actor=a, party=person, organisation=other, kind="note", occurred_at=ago(1), payload={"text": "z"}
+    )
+    assert named.interaction.organisation == other
+    alone = interaction_log(actor=a, party=freelancer, kind="note", occurred_at=ago(1), payload={"text": "w"})
+    assert alone.interaction.organisation is None
