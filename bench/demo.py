@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/demo.py                       # 70,000 people + 30,000 organisations on SQLite
     .venv/bin/python bench/demo.py --people 700000 --orgs 300000
+    .venv/bin/python bench/demo.py --people 20000 --orgs 2000 --interactions 2000000
     .venv/bin/python bench/demo.py --database-url postgres://user:pw@host:5432/clientela_bench
 
 SQLite runs in a new temporary directory (removed afterwards unless --keep). With --database-url the
@@ -29,13 +30,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Benchmark `clientela demo` on a fresh database.")
     parser.add_argument("--people", type=int, default=70_000)
     parser.add_argument("--orgs", type=int, default=30_000)
+    parser.add_argument("--interactions", type=int, default=0)
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--database-url", default="", help="PostgreSQL server URL; the database is recreated")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite directory")
     args = parser.parse_args(argv)
-    if min(args.people, args.orgs, args.users) < 0:
+    if min(args.people, args.orgs, args.users, args.interactions) < 0:
         parser.error("counts cannot be negative")
     return args
 
@@ -82,13 +84,14 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import call_command
 
     from clientela.core.models import ObjectChange
+    from clientela.interactions.models import Interaction, PartyStats
     from clientela.parties.models import ContactPoint, Party, Relationship
 
     try:
         call_command("migrate", verbosity=0)
         rss_before = peak_rss_mb()
         options = ["--people", str(args.people), "--orgs", str(args.orgs), "--users", str(args.users)]
-        options += ["--seed", str(args.seed)]
+        options += ["--seed", str(args.seed), "--interactions", str(args.interactions)]
         if args.batch_size:
             options += ["--batch-size", str(args.batch_size)]
         started = time.perf_counter()
@@ -98,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
         contacts = ContactPoint.objects.count()
         relationships = Relationship.objects.count()
         changes = ObjectChange.objects.count()
+        interactions = Interaction.objects.count()
+        figures = PartyStats.objects.count()
         print()
         print(f"backend            {backend} ({os.cpu_count()} CPUs)")
         print(f"elapsed            {elapsed:,.1f} s")
@@ -105,6 +110,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"contact points     {contacts:,} ({contacts / elapsed:,.0f}/s)")
         print(f"relationships      {relationships:,}")
         print(f"history entries    {changes:,}")
+        if interactions:
+            print(f"interactions       {interactions:,} (see the command's own rate above)")
+            print(f"customer figures   {figures:,}")
         print(f"peak RSS           {peak_rss_mb():,.0f} MB (after migrate: {rss_before:,.0f} MB)")
         if backend == "SQLite":
             size = sum(p.stat().st_size for p in tmp.glob("bench.sqlite3*"))

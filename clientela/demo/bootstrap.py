@@ -21,6 +21,7 @@ from clientela.accounts.services import roles_ensure_builtin, user_create
 from clientela.core.models import ObjectChange
 from clientela.demo.data import TEAMS
 from clientela.demo.generator import DemoContext, count_option, generate
+from clientela.demo.interactions import MAX_INTERACTIONS
 from clientela.parties.models import Party
 
 ADMIN_USERNAME = "admin"
@@ -31,6 +32,9 @@ PASSWORD_FILE = "admin_password"  # noqa: S105 - a file name
 BOOTSTRAP_RUN_ID = "demo-bootstrap"
 DEFAULT_DEMO_PEOPLE = 2000
 DEFAULT_DEMO_ORGS = 500
+# Interactions per customer on average (heavy-tailed: a few have thousands, many none), so that a new
+# user finds full timelines; CLIENTELA_DEMO_INTERACTIONS sets the total instead.
+DEFAULT_INTERACTIONS_PER_PARTY = 20
 DEMO_SEED = 42
 
 
@@ -111,12 +115,27 @@ def demo_size() -> tuple[int, int]:
     return people, orgs
 
 
+def demo_interactions(people: int, orgs: int) -> int:
+    """Interactions of the first demo load: CLIENTELA_DEMO_INTERACTIONS, else 20 per customer."""
+    default = DEFAULT_INTERACTIONS_PER_PARTY * (people + orgs)
+    return count_option(
+        os.environ.get("CLIENTELA_DEMO_INTERACTIONS", default),
+        "CLIENTELA_DEMO_INTERACTIONS",
+        maximum=MAX_INTERACTIONS,
+    )
+
+
 def demo_load_once(
-    people: int, orgs: int, *, write: Callable[[str], None] | None = None
+    people: int,
+    orgs: int,
+    *,
+    interactions: int | None = None,
+    write: Callable[[str], None] | None = None,
 ) -> tuple[DemoContext | None, str]:
     """Load the demo unless disabled, already loaded, or the database already holds customers.
 
-    Returns the run context (None when skipped) and a message saying what happened.
+    ``interactions`` defaults to ``demo_interactions(people, orgs)``. Returns the run context (None when
+    skipped) and a message saying what happened.
     """
     if people + orgs == 0:
         return None, _("Demo data disabled (CLIENTELA_DEMO_PEOPLE and CLIENTELA_DEMO_ORGS are 0).")
@@ -124,5 +143,14 @@ def demo_load_once(
         return None, _("Demo data already loaded.")
     if Party.all_objects.exists():
         return None, _("The database already has customers: demo data not loaded.")
-    ctx = generate(people=people, orgs=orgs, seed=DEMO_SEED, run_id=BOOTSTRAP_RUN_ID, write=write)
+    if interactions is None:
+        interactions = demo_interactions(people, orgs)
+    ctx = generate(
+        people=people,
+        orgs=orgs,
+        interactions=interactions,
+        seed=DEMO_SEED,
+        run_id=BOOTSTRAP_RUN_ID,
+        write=write,
+    )
     return ctx, ""

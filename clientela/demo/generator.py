@@ -1,7 +1,7 @@
 """The demo data generator: a list of composable steps sharing one run context.
 
-Each step declares its own command-line options and runs in order (staff first, then parties; later
-issues append steps such as interactions with ``--interactions N``). A step draws its random numbers
+Each step declares its own command-line options and runs in order (staff, parties, interactions with
+``--interactions N``, then the search index). A step draws its random numbers
 from ``ctx.rng(step name)``, so adding a step never changes what the others generate for a seed.
 """
 
@@ -65,7 +65,8 @@ class DemoContext:
     now: datetime = field(default_factory=timezone.now)
     write: Callable[[str], None] | None = None
     progress_every: float = 2.0
-    staff: list[StaffMember] = field(default_factory=list)
+    staff: list[StaffMember] = field(default_factory=list)  # those who own customers (sales, managers)
+    members: list[StaffMember] = field(default_factory=list)  # every demo user (support, marketing too)
     party_ids: array = field(default_factory=lambda: array("q"))
     counts: Counter[str] = field(default_factory=Counter)
     summaries: list[str] = field(default_factory=list)
@@ -84,13 +85,19 @@ class DemoContext:
         if self.write is not None:
             self.write(message)
 
-    def progress(self, label: str, done: int, total: int, *, final: bool = False) -> None:
-        """Print "label: done/total (pct) · rate/s" at most every ``progress_every`` seconds."""
+    def progress(
+        self, label: str, done: int, total: int, *, final: bool = False, since: float | None = None
+    ) -> None:
+        """Print "label: done/total (pct) · rate/s" at most every ``progress_every`` seconds.
+
+        The rate counts from ``since`` (a ``time.perf_counter()`` value; default: the start of the run),
+        so a later step reports its own speed; the seconds shown are always those of the whole run.
+        """
         now = time.perf_counter()
         if not final and now - self._last_report < self.progress_every:
             return
         self._last_report = now
-        rate = done / max(self.elapsed, 1e-9)
+        rate = done / max(now - (self.started if since is None else since), 1e-9)
         pct = 100 * done / total if total else 100
         self.say(
             _("%(label)s: %(done)s/%(total)s (%(pct).0f%%) · %(rate)s/s · %(seconds).1f s")
@@ -124,12 +131,13 @@ class DemoStep:
 
 
 def demo_steps() -> list[type[DemoStep]]:
-    """The steps in the order they run; later apps append theirs here (e.g. interactions after parties)."""
+    """The steps in the order they run; later apps append theirs here."""
+    from clientela.demo.interactions import InteractionsStep
     from clientela.demo.parties import PartiesStep
     from clientela.demo.search import SearchIndexStep
     from clientela.demo.staff import StaffStep
 
-    return [StaffStep, PartiesStep, SearchIndexStep]
+    return [StaffStep, PartiesStep, InteractionsStep, SearchIndexStep]
 
 
 def run_steps(ctx: DemoContext, steps: Sequence[DemoStep]) -> DemoContext:
@@ -166,13 +174,15 @@ def generate(
     *,
     people: int,
     orgs: int,
+    interactions: int = 0,
     seed: int = 1,
     users: int = 8,
     batch_size: int = DEFAULT_BATCH_SIZE,
     run_id: str | None = None,
     write: Callable[[str], None] | None = None,
 ) -> DemoContext:
-    """Generate demo staff and parties (the API behind ``clientela demo`` and ``clientela bootstrap``)."""
+    """Generate demo staff, parties and their interactions (the API behind ``clientela bootstrap``)."""
+    from clientela.demo.interactions import InteractionsStep
     from clientela.demo.parties import PartiesStep
     from clientela.demo.search import SearchIndexStep
     from clientela.demo.staff import StaffStep
@@ -180,5 +190,8 @@ def generate(
     ctx = DemoContext(seed=seed, batch_size=batch_size, write=write)
     if run_id:
         ctx.run_id = run_id
-    steps: list[DemoStep] = [StaffStep(users), PartiesStep(people=people, orgs=orgs), SearchIndexStep()]
+    steps: list[DemoStep] = [StaffStep(users), PartiesStep(people=people, orgs=orgs)]
+    if interactions:
+        steps.append(InteractionsStep(interactions))
+    steps.append(SearchIndexStep())
     return run_steps(ctx, steps)

@@ -99,6 +99,7 @@ class StaffStep(DemoStep):
     def run(self, ctx: DemoContext) -> None:
         members, created = staff_ensure(self.users)
         ctx.staff = [m for m in members if m.role in OWNER_ROLES]
+        ctx.members = members
         ctx.counts["users"] += created
         if created:
             ctx.say(

@@ -97,3 +97,25 @@ def test_bad_demo_size_is_a_command_error(db, boot_env, monkeypatch):
     monkeypatch.setenv("CLIENTELA_DEMO_PEOPLE", "lots")
     with pytest.raises(CommandError, match="CLIENTELA_DEMO_PEOPLE"):
         bootstrap()
+
+
+def test_first_demo_has_timelines_of_about_twenty_interactions_per_customer(db, boot_env, monkeypatch):
+    from clientela.interactions.models import Interaction, PartyStats
+
+    out = bootstrap()
+    assert Interaction.objects.count() == 20 * 16
+    assert PartyStats.objects.filter(interaction_count__gt=0).exists()
+    assert "320 interactions in " in out
+    bootstrap()
+    assert Interaction.objects.count() == 320  # loaded once
+
+
+def test_interactions_of_the_first_demo_can_be_set_or_turned_off(db, boot_env, monkeypatch):
+    from clientela.interactions.models import Interaction
+
+    monkeypatch.setenv("CLIENTELA_DEMO_INTERACTIONS", "-3")
+    with pytest.raises(CommandError, match="CLIENTELA_DEMO_INTERACTIONS"):
+        bootstrap()
+    monkeypatch.setenv("CLIENTELA_DEMO_INTERACTIONS", "0")
+    bootstrap()
+    assert Party.objects.count() == 16 and not Interaction.objects.exists()

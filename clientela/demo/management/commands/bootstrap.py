@@ -12,6 +12,7 @@ from clientela.demo.bootstrap import (
     ADMIN_USERNAME,
     admin_ensure,
     admin_password,
+    demo_interactions,
     demo_load_once,
     demo_size,
 )
@@ -25,12 +26,14 @@ class Command(BaseCommand):
     help = (
         "Prepare a database for first use: built-in roles, the admin user (password from "
         "CLIENTELA_ADMIN_PASSWORD or var/admin_password) and demo data once "
-        "(CLIENTELA_DEMO_PEOPLE / CLIENTELA_DEMO_ORGS, 0 to skip)."
+        "(CLIENTELA_DEMO_PEOPLE / CLIENTELA_DEMO_ORGS, 0 to skip; CLIENTELA_DEMO_INTERACTIONS, "
+        "default 20 per customer)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             people, orgs = demo_size()
+            interactions = demo_interactions(people, orgs)
         except OptionError as exc:
             raise CommandError(str(exc)) from None
         password = admin_password()
@@ -38,7 +41,9 @@ class Command(BaseCommand):
         if admin.created:
             self.stdout.write(_("Created the administrator user %(user)s.") % {"user": ADMIN_USERNAME})
         verbose = int(options.get("verbosity", 1)) >= 1
-        ctx, message = demo_load_once(people, orgs, write=self.stdout.write if verbose else None)
+        ctx, message = demo_load_once(
+            people, orgs, interactions=interactions, write=self.stdout.write if verbose else None
+        )
         if ctx is not None:
             self.stdout.write(summary_line(ctx))
         elif verbose:
