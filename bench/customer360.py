@@ -40,6 +40,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=100, help="distinct customers / queries per operation")
     parser.add_argument("--database-url", default="", help="PostgreSQL database (name must contain 'bench')")
     parser.add_argument("--rebuild", action="store_true", help="build the database again even if it exists")
+    parser.add_argument("--only", default="", help="run only the operations whose name contains this text")
     args = parser.parse_args(argv)
     if args.parties < 10 or args.interactions < 0 or args.iterations < 1 or args.samples < 1:
         parser.error("--parties must be at least 10; counts cannot be negative")
@@ -333,7 +334,8 @@ def main(argv: list[str] | None = None) -> None:
 
     operations = build_operations(args.samples, args.seed)
     next_op = operations[-1]
-    next_op.urls = next_page_urls(client, next_op.urls)  # type: ignore[arg-type]
+    if not args.only or args.only in next_op.name:
+        next_op.urls = next_page_urls(client, next_op.urls)  # type: ignore[arg-type]
     print(
         f"{backend}: {Party.all_objects.count():,} parties, {Interaction.objects.count():,} interactions; "
         f"{args.iterations} requests per operation"
@@ -343,6 +345,8 @@ def main(argv: list[str] | None = None) -> None:
     print(header)
     print("-" * len(header))
     for operation in operations:
+        if args.only and args.only not in operation.name:
+            continue
         if not operation.urls:
             print(f"{operation.name:40} (no data to ask for)")
             continue
