@@ -88,7 +88,7 @@ def idempotent(request: HttpRequest, key: str | None, run: Callable[[], HttpResp
     """Answer with ``run()`` (which must write inside the current transaction), or replay the stored answer."""
     if key is None:
         return run()
-    user = request.user
+    user: Any = request.user  # authenticated by the API's auth before this runs
     fingerprint = request_fingerprint(request)
     record = _live(user, key)
     if record is not None:

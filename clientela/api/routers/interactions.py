@@ -28,6 +28,7 @@ from clientela.api.idempotency import idempotency_key_header, idempotent
 from clientela.api.pagination import Paged, cursor_param, limit_param
 from clientela.api.schemas.common import READ_ERRORS, WRITE_ERRORS, Problem, ValidationProblem, id_path
 from clientela.api.schemas.interactions import (
+    BatchItemResult,
     BatchOut,
     InteractionBatchIn,
     InteractionDetail,
@@ -129,7 +130,8 @@ def interactions_list(
             raise invalid([{"field": "party", "message": _("Unknown customer.")}])
         # The customer page's timeline (an organisation's includes its people's), limited to what the
         # user may see record by record.
-        qs = timeline_queryset(party).restrict(user, Action.VIEW).filter(party__deleted_at__isnull=True)
+        timeline: Any = timeline_queryset(party)  # a RestrictedQuerySet (Interaction.objects)
+        qs = timeline.restrict(user, Action.VIEW).filter(party__deleted_at__isnull=True)
     else:
         qs = interactions_for_user(user)
     qs = _with_related(_filtered(qs, filters).select_related("party", "source"))
@@ -399,7 +401,8 @@ def interactions_batch(
         counts = dict.fromkeys(("created", "unchanged", "corrected", "error"), 0)
         for result in results:
             counts[result["status"]] += 1
-        body = BatchOut(partial=payload.partial, counts=counts, items=results).model_dump()
+        items = [BatchItemResult(**result) for result in results]
+        body = BatchOut(partial=payload.partial, counts=counts, items=items).model_dump()
         return json_response(207 if errors else 200, body)
 
     return idempotent(request, idempotency_key, run)
