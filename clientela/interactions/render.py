@@ -15,9 +15,9 @@ from typing import Any
 
 from django.template.defaultfilters import date as date_format
 from django.template.defaultfilters import floatformat, truncatechars
-from django.template.defaultfilters import time as time_format
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -74,6 +74,8 @@ class Labels:
             "Open",
         )
         self.word = {w: esc(_(w)) for w in words}
+        # the locale's formats, resolved once (get_format per value was a third of an entry's time)
+        self.time_format = get_format("TIME_FORMAT")
 
 
 def _text(value: Any, css: str = "small mb-0 pre-line") -> str:
@@ -210,8 +212,8 @@ def entry_html(item: Interaction, party_id: int, labels: Labels | None = None) -
     if item.summary:
         head += f' <span class="entry-summary">· {esc(item.summary)}</span>'
     head += (
-        f' <span class="ms-auto muted small text-nowrap"><time datetime="{esc(date_format(when, "c"))}">'
-        f"{esc(time_format(when, 'TIME_FORMAT'))}</time></span>"
+        f' <span class="ms-auto muted small text-nowrap"><time datetime="{when.isoformat()}">'
+        f"{esc(dateformat.time_format(when, labels.time_format))}</time></span>"
     )
     foot = f"{esc(item.user)} · " if item.user_id else ""
     foot += f'<span class="chip chip-source">{esc(item.source.name)}</span>'
