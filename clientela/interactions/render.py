@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from clientela.core.html import icon, money
 from clientela.interactions.choices import Channel, Direction, Kind
 from clientela.interactions.models import Interaction
+from clientela.interactions.selectors import Entry
 
 DEFAULT_ICON = "pencil"
 ICONS = {
@@ -96,7 +97,7 @@ def _lines(lines: Any, limit: int | None = None) -> str:
     return f'<ul class="small mb-0">{rows}</ul>'
 
 
-def _meeting(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
+def _meeting(item: Entry, p: Mapping[str, Any], labels: Labels) -> str:
     w = labels.word
     out = [
         f"<dt>{w['Objective']}</dt><dd>{esc(p.get('objective') or '')}</dd>",
@@ -112,7 +113,7 @@ def _meeting(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
     return f'<dl class="kv small">{"".join(out)}</dl>'
 
 
-def _call(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
+def _call(item: Entry, p: Mapping[str, Any], labels: Labels) -> str:
     parts = [labels.channel.get(item.channel, esc(item.channel))]
     if p.get("phone_number"):
         parts.append(esc(p["phone_number"]))
@@ -124,7 +125,7 @@ def _call(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
     return f'<p class="small mb-0">{" · ".join(parts)}</p>{extra}'
 
 
-def _email(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
+def _email(item: Entry, p: Mapping[str, Any], labels: Labels) -> str:
     w = labels.word
     head = ""
     if p.get("from_address"):
@@ -141,7 +142,7 @@ def _email(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
     return f'<p class="small mb-0">{head}</p>{details}'
 
 
-def _return(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
+def _return(item: Entry, p: Mapping[str, Any], labels: Labels) -> str:
     w = labels.word
     text = f"{w['Reference']}: {esc(p['reference'])} · " if p.get("reference") else ""
     text += f"{w['Refund']}: {esc(money(item.amount, item.currency))}"
@@ -150,7 +151,7 @@ def _return(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
     return f'{_lines(p.get("lines"))}<p class="small mb-0">{text}</p>'
 
 
-def _complaint(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
+def _complaint(item: Entry, p: Mapping[str, Any], labels: Labels) -> str:
     w = labels.word
     text = f"{w['Severity']}: {esc(p.get('severity') or '')} · {w['Status']}: {esc(item.status)}"
     for key in ("product", "order_reference"):
@@ -159,7 +160,7 @@ def _complaint(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
     return f'<p class="small mb-0">{text}</p>{_text(p.get("description"))}'
 
 
-def _money_doc(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
+def _money_doc(item: Entry, p: Mapping[str, Any], labels: Labels) -> str:
     text = f"{esc(p['document_number'])} · " if p.get("document_number") else ""
     text += f"<strong>{esc(money(item.amount, item.currency))}</strong>"
     for key in ("method", "invoice_reference"):
@@ -168,11 +169,11 @@ def _money_doc(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
     return f'<p class="small mb-0">{text}</p>{_lines(p.get("lines"), 10)}'
 
 
-def _suggestion(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
+def _suggestion(item: Entry, p: Mapping[str, Any], labels: Labels) -> str:
     return _text(p.get("text")) + _text(p.get("area"), "small muted mb-0")
 
 
-def _social(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
+def _social(item: Entry, p: Mapping[str, Any], labels: Labels) -> str:
     url = str(p.get("link") or "")
     link = ""
     # only web addresses become links: a "javascript:" link from a source system must not run
@@ -182,11 +183,11 @@ def _social(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
     return head + _text(p.get("text"))
 
 
-def _plain(item: Interaction, p: Mapping[str, Any], labels: Labels) -> str:
+def _plain(item: Entry, p: Mapping[str, Any], labels: Labels) -> str:
     return _text(p.get("text"))
 
 
-BODIES: dict[str, Callable[[Interaction, Mapping[str, Any], Labels], str]] = {
+BODIES: dict[str, Callable[[Entry, Mapping[str, Any], Labels], str]] = {
     "meeting": _meeting,
     "call": _call,
     "email": _email,
@@ -198,7 +199,7 @@ BODIES: dict[str, Callable[[Interaction, Mapping[str, Any], Labels], str]] = {
 }
 
 
-def entry_html(item: Interaction, party_id: int, labels: Labels | None = None) -> str:
+def entry_html(item: Entry, party_id: int, labels: Labels | None = None) -> str:
     """One timeline entry (escaped HTML); entries of another party (an organisation's people) link to it."""
     labels = labels or Labels()
     payload = item.payload if isinstance(item.payload, Mapping) else {}
@@ -215,11 +216,11 @@ def entry_html(item: Interaction, party_id: int, labels: Labels | None = None) -
         f' <span class="ms-auto muted small text-nowrap"><time datetime="{when.isoformat()}">'
         f"{esc(dateformat.time_format(when, labels.time_format))}</time></span>"
     )
-    foot = f"{esc(item.user)} · " if item.user_id else ""
-    foot += f'<span class="chip chip-source">{esc(item.source.name)}</span>'
+    foot = f"{esc(item.user_name)} · " if item.user_id else ""
+    foot += f'<span class="chip chip-source">{esc(item.source_name)}</span>'
     if item.party_id != party_id:
         url = reverse("parties:detail", args=[item.party_id])
-        foot += f' · <a href="{esc(url)}">{esc(item.party.display_name)}</a>'
+        foot += f' · <a href="{esc(url)}">{esc(item.party_name)}</a>'
     body = BODIES.get(item.kind, _plain)(item, payload, labels)
     return (
         f'<li class="entry entry-{esc(item.kind)}"><div class="entry-head">{head}</div>'
@@ -227,12 +228,16 @@ def entry_html(item: Interaction, party_id: int, labels: Labels | None = None) -
     )
 
 
-def entries_html(items: Iterable[Interaction], party_id: int, *, day_headings: bool = True) -> SafeString:
-    """Entries in order, with a heading before the first entry of each local day."""
+def entries_html(
+    items: Iterable[Entry | Interaction], party_id: int, *, day_headings: bool = True
+) -> SafeString:
+    """Entries in order (``Entry`` values, or interactions with their user and source loaded), with a
+    heading before the first entry of each local day."""
     labels = Labels()
     out = []
     last_day = None
-    for item in items:
+    for row in items:
+        item = row if isinstance(row, Entry) else Entry.of(row)
         if day_headings:
             when = timezone.localtime(item.occurred_at)
             if when.date() != last_day:

@@ -63,12 +63,81 @@ def _for_page(party: Party, qs: QuerySet[Interaction]) -> QuerySet[Interaction]:
     return qs.select_related(None).select_related(*related)
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a timeline entry shows, read as plain values (no model instances on the hottest path)."""
+
+    id: int
+    kind: str
+    occurred_at: dt.datetime
+    channel: str
+    direction: str
+    summary: str
+    payload: Any
+    amount: Any
+    currency: str
+    status: str
+    party_id: int
+    user_id: int | None
+    user_name: str
+    source_name: str
+    party_name: str
+
+    @classmethod
+    def of(cls, row: Interaction) -> Entry:
+        """The entry of a loaded interaction (for short lists read as models)."""
+        return cls(
+            id=row.pk,
+            kind=row.kind,
+            occurred_at=row.occurred_at,
+            channel=row.channel,
+            direction=row.direction,
+            summary=row.summary,
+            payload=row.payload,
+            amount=row.amount,
+            currency=row.currency,
+            status=row.status,
+            party_id=row.party_id,
+            user_id=row.user_id,
+            user_name=str(row.user) if row.user_id else "",
+            source_name=row.source.name,
+            party_name=row.party.display_name if Interaction.party.is_cached(row) else "",
+        )
+
+
+ENTRY_FIELDS = (
+    "id",
+    "kind",
+    "occurred_at",
+    "channel",
+    "direction",
+    "summary",
+    "payload",
+    "amount",
+    "currency",
+    "status",
+    "party_id",
+    "user_id",
+    "user__username",
+    "source__name",
+)
+
+
 def customer_timeline(
     *, party: Party, filters: TimelineFilter | None = None, cursor: str | None = None, size: int = 50
 ) -> Page:
-    """One page of the unified timeline, newest first (the caller has already checked the party is visible)."""
-    past = _for_page(party, timeline_queryset(party, filters)).filter(occurred_at__lte=timezone.now())
-    return keyset_page(past, ordering=TIMELINE_ORDER, kinds=TIMELINE_KINDS, cursor=cursor, size=size)
+    """One page of the unified timeline as ``Entry`` values, newest first (the caller has already checked
+    the party is visible). On an organisation's page the people's names come along."""
+    past = timeline_queryset(party, filters).select_related(None).filter(occurred_at__lte=timezone.now())
+    names = ("party__display_name",) if party.kind == PartyKind.ORGANISATION else ()
+    rows = past.values_list(*ENTRY_FIELDS, *names, named=True)
+    page = keyset_page(rows, ordering=TIMELINE_ORDER, kinds=TIMELINE_KINDS, cursor=cursor, size=size)
+    own_name = party.display_name
+    page.items = [
+        Entry(*row[:12], row[12] or "", row[13], row[14] if names else own_name)  # type: ignore[misc,call-arg]
+        for row in page.items
+    ]
+    return page
 
 
 def customer_upcoming(*, party: Party, limit: int = 10) -> list[Interaction]:
