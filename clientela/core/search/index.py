@@ -244,9 +244,17 @@ class SearchIndex:
                 ("name", [f"^{w}" for w in words], "prefix"),
                 ("name", list(words), "substring"),
             ]
+        settled: set[str] = set()
         for column, patterns, tier in plan:
+            if column in settled:
+                continue
+            found_before = len(best)
             if stage(column, patterns, tier):
                 break
+            if tier == "exact" and column in ("contact", "ids") and len(best) > found_before:
+                # an exact email, phone or id names its customer: numbers or addresses that merely
+                # contain the same characters are noise, and costly substring scans
+                settled.add(column)
         if len(shown) < limit and words and not q.phone_digits:
             fixed = [self.corrections(w, per_word=1) if len(w) >= 4 else [w] for w in words]
             if all(fixed) and any(f[0] != w for f, w in zip(fixed, words, strict=True)):

@@ -78,6 +78,7 @@ def parse_query(text: str, region: str = "ES") -> Query:
         # "jm.garcia" or "ana_lopez" look like the start of an email address as much as like a name
         q.email = compact
         q.words = _WORD.findall(folded)[:8]
-    if not q.email:
+    if not q.email and not q.phone_digits:
+        # a phone number's digit groups are not name words
         q.words = _WORD.findall(folded)[:8]
     return q
