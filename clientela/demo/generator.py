@@ -148,7 +148,7 @@ def run_steps(ctx: DemoContext, steps: Sequence[DemoStep]) -> DemoContext:
 
 
 def summary_line(ctx: DemoContext) -> str:
-    """ "Created 100,000 parties (70,000 people, 30,000 organisations), ... in 41.2 s (2,427 parties/s)"."""
+    """ "Created 100,000 parties (70,000 people, 30,000 organisations), ...; 41.2 s in all (2,427 parties/s)"."""
     counts = ctx.counts
     seconds = ctx.elapsed
     parts = [
@@ -163,7 +163,7 @@ def summary_line(ctx: DemoContext) -> str:
         _("%(n)s history entries") % {"n": f"{counts['changes']:,}"},
         *ctx.summaries,
     ]
-    return _("Created %(what)s in %(seconds).1f s (%(rate)s parties/s)") % {
+    return _("Created %(what)s; %(seconds).1f s in all (%(rate)s parties/s)") % {
         "what": ", ".join(parts),
         "seconds": seconds,
         "rate": f"{counts['parties'] / max(seconds, 1e-9):,.0f}",
