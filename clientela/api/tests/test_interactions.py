@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -187,6 +189,11 @@ def test_idempotency_keys_belong_to_their_user_and_expire(admin_api, admin_user,
     assert Interaction.objects.count() == 3
     assert idempotency_purge() == 1  # the other user's expired key; the renewed one stays
     assert list(IdempotencyRecord.objects.values_list("key", "user")) == [("shared-key", admin_user.pk)]
+    IdempotencyRecord.objects.update(created_at=timezone.now() - TTL - dt.timedelta(minutes=1))
+    out = io.StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+    assert "1 expired idempotency key removed." in out.getvalue()
+    assert not IdempotencyRecord.objects.exists()
 
 
 def test_bad_idempotency_keys_and_errors_are_not_stored(admin_api, ana):
