@@ -28,27 +28,10 @@ from django.utils import timezone
 from clientela.demo.bulk import TableWriter
 from clientela.interactions.choices import CONTACT_KINDS, OPEN_COMPLAINT_STATUSES, InvoiceStatus, Kind
 from clientela.interactions.models import Interaction, PartyStats
-from clientela.interactions.stats import CENT, MONEY_KINDS
+from clientela.interactions.stats import CENT, FIGURE_FIELDS, MONEY_KINDS
 
 CHUNK = 2_000
-STATS_COLUMNS = (
-    "party",
-    "interaction_count",
-    "currency",
-    "purchases_total",
-    "purchases_count",
-    "returns_total",
-    "returns_count",
-    "open_complaints",
-    "outstanding_balance",
-    "balance_as_of",
-    "other_currencies",
-    "first_purchase_at",
-    "last_purchase_at",
-    "last_contact_at",
-    "last_contact_kind",
-    "last_contact_by",
-)
+STATS_COLUMNS = ("party", *FIGURE_FIELDS)
 _SQLITE_DECIMAL = decimal.Context(prec=15)  # how Django's SQLite backend reads a SUM of a decimal column
 
 

@@ -26,6 +26,24 @@ MONEY_KINDS = {
     Kind.PAYMENT: "paid",
 }
 CHUNK = 500
+# The columns of PartyStats that a refresh writes (besides the party and updated_at).
+FIGURE_FIELDS = (
+    "interaction_count",
+    "currency",
+    "purchases_total",
+    "purchases_count",
+    "returns_total",
+    "returns_count",
+    "open_complaints",
+    "outstanding_balance",
+    "balance_as_of",
+    "other_currencies",
+    "first_purchase_at",
+    "last_purchase_at",
+    "last_contact_at",
+    "last_contact_kind",
+    "last_contact_by",
+)
 CENT = Decimal("0.01")
 
 
@@ -203,24 +221,7 @@ def party_stats_refresh(party_ids: Iterable[int]) -> int:
                 last if last else (None, "", None)
             )
             rows.append(stats)
-        fields = [
-            "interaction_count",
-            "currency",
-            "purchases_total",
-            "purchases_count",
-            "returns_total",
-            "returns_count",
-            "open_complaints",
-            "outstanding_balance",
-            "balance_as_of",
-            "other_currencies",
-            "first_purchase_at",
-            "last_purchase_at",
-            "last_contact_at",
-            "last_contact_kind",
-            "last_contact_by",
-            "updated_at",
-        ]
+        fields = [*FIGURE_FIELDS, "updated_at"]
         for row in rows:
             row.updated_at = timezone.now()
         PartyStats.objects.bulk_create(

@@ -247,13 +247,6 @@ class Refs:
         return self.sources.get(slug) or source_get_or_create(slug)
 
 
-def _record_of_another_scope(user: Any, source: SourceSystem, external_id: str) -> bool:
-    """Whether the source record is already in the ledger on a customer the user may not see (posting it
-    again would otherwise move it to this customer as a correction)."""
-    row = Interaction.objects.filter(source=source, external_id=external_id, is_current=True).first()
-    return row is not None and not Interaction.objects.filter(pk=row.pk).restrict(user, Action.VIEW).exists()
-
-
 def log_item(actor: Actor, item: InteractionIn, refs: Refs, *, refresh_stats: bool = True) -> Logged:
     """Check the references of one entry and log it; raises ``ItemError`` when it is not written."""
     party = refs.parties.get(item.party)
@@ -282,10 +275,6 @@ def log_item(actor: Actor, item: InteractionIn, refs: Refs, *, refresh_stats: bo
         raise ItemError(422, errors)
     source = refs.source(item.source)
     external_id = item.external_id.strip()
-    if external_id and _record_of_another_scope(refs.user, source, external_id):
-        raise ItemError(
-            422, {"external_id": [_("This source's record with this id belongs to another customer.")]}
-        )
     try:
         return interaction_log(
             actor=actor,
