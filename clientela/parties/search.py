@@ -7,8 +7,10 @@ and identifiers (tax id and the party's ids in other systems, ``SourceLink``), w
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from clientela.parties.models import ContactPoint, Party, SourceLink
 
 PARTY_INDEX = SearchIndex("party_search")
 _CONTACT_KINDS = frozenset([ContactKind.EMAIL, *PHONE_KINDS])
+_CARD_PHONES = frozenset([ContactKind.MOBILE, ContactKind.LANDLINE])
 
 
 def national_digits(e164: str) -> str:
@@ -32,7 +35,53 @@ def national_digits(e164: str) -> str:
     return digits
 
 
-def _doc(party: Any, contacts: list[tuple[str, str]], external_ids: list[str]) -> Doc:
+@dataclass(frozen=True)
+class Card:
+    """What a search result shows of a customer, stored in the index beside the searchable text.
+
+    Kept with the document so a search answers from the index alone (reading the parties and their
+    contact points back cost several times the search itself); the services refresh a party's document,
+    card included, whenever its name, tax id or contact points change.
+    """
+
+    pk: int
+    kind: str
+    display_name: str
+    tax_id: str = ""
+    email: str = ""
+    phone: str = ""  # E.164
+    city: str = ""
+
+    @classmethod
+    def parse(cls, pk: int, text: str) -> Card | None:
+        try:
+            data = json.loads(text) if text else None
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        return cls(
+            pk=pk,
+            kind=str(data.get("k", "")),
+            display_name=str(data.get("n", "")),
+            tax_id=str(data.get("t", "")),
+            email=str(data.get("e", "")),
+            phone=str(data.get("p", "")),
+            city=str(data.get("c", "")),
+        )
+
+
+def card_text(party: Any, primary: dict[str, str]) -> str:
+    data = {"k": party.kind, "n": party.display_name, "t": party.tax_id, **primary}
+    return json.dumps({k: v for k, v in data.items() if v}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _doc(
+    party: Any,
+    contacts: list[tuple[str, str]],
+    external_ids: list[str],
+    primary: dict[str, str] | None = None,
+) -> Doc:
     values: list[str] = []
     for kind, normalized in contacts:
         if kind == ContactKind.EMAIL:
@@ -51,6 +100,7 @@ def _doc(party: Any, contacts: list[tuple[str, str]], external_ids: list[str]) -
         ),
         contact=values_text(*values),
         ids=values_text(*(ident_key(v) for v in (party.tax_id, *external_ids))),
+        card=card_text(party, primary or {}),
     )
 
 
@@ -58,6 +108,7 @@ def party_documents(ids: Iterable[int] | None = None, *, chunk: int = 5000) -> I
     """Search documents for the live parties ``ids`` (all when None), streamed in id order."""
     fields = (
         "pk",
+        "kind",
         "display_name",
         "given_names",
         "family_name_1",
@@ -85,10 +136,24 @@ def party_documents(ids: Iterable[int] | None = None, *, chunk: int = 5000) -> I
         # (kind, value) index instead of the party index (17 s a chunk at 3M contact points).
         rows = ContactPoint.objects.filter(
             party_id__in=[p.pk for p in parties], deleted_at__isnull=True
-        ).values_list("party_id", "kind", "normalized")
-        for party_id, kind, normalized in rows:
+        ).values_list("party_id", "kind", "normalized", "value", "is_primary", "city", "id")
+        # the card shows each party's primary email, phone and city (the oldest primary one of each)
+        primary: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
+        for party_id, kind, normalized, value, is_primary, city, cp_id in rows:
             if normalized and kind in _CONTACT_KINDS:
                 contacts[party_id].append((kind, normalized))
+            if not is_primary:
+                continue
+            if kind == ContactKind.EMAIL and value:
+                slot, shown = "e", value
+            elif kind in _CARD_PHONES and normalized.startswith("+"):
+                slot, shown = "p", normalized
+            elif kind == ContactKind.ADDRESS and city:
+                slot, shown = "c", city
+            else:
+                continue
+            if slot not in primary[party_id] or cp_id < primary[party_id][slot][0]:
+                primary[party_id][slot] = (cp_id, shown)
         external: dict[int, list[str]] = defaultdict(list)
         links = SourceLink.objects.filter(party_id__in=[p.pk for p in parties]).values_list(
             "party_id", "external_id"
@@ -96,7 +161,8 @@ def party_documents(ids: Iterable[int] | None = None, *, chunk: int = 5000) -> I
         for party_id, external_id in links:
             external[party_id].append(external_id)
         for p in parties:
-            yield _doc(p, contacts.get(p.pk, []), external.get(p.pk, []))
+            shown = {slot: v for slot, (_id, v) in primary.get(p.pk, {}).items()}
+            yield _doc(p, contacts.get(p.pk, []), external.get(p.pk, []), shown)
         last = parties[-1].pk
 
 
@@ -113,9 +179,8 @@ def party_index_rebuild(progress: Any = None) -> int:
     return PARTY_INDEX.rebuild(party_documents(), progress=progress)
 
 
-def party_search(*, user: Any, q: str, limit: int = 20) -> list[tuple[Party, Hit]]:
-    """Global customer search: ranked, restricted to what ``user`` may see, with primary contacts loaded."""
-    from django.db.models import Prefetch
+def party_search(*, user: Any, q: str, limit: int = 20) -> list[tuple[Card, Hit]]:
+    """Global customer search: ranked, restricted to what ``user`` may see, each hit with its card."""
 
     def visible(ids: list[int]) -> set[int]:
         return set(Party.objects.restrict(user, Action.VIEW).filter(pk__in=ids).values_list("pk", flat=True))
@@ -125,16 +190,9 @@ def party_search(*, user: Any, q: str, limit: int = 20) -> list[tuple[Party, Hit
     hits = PARTY_INDEX.search(
         q, limit=limit, visible=None if everything else visible, region=settings.CLIENTELA_DEFAULT_REGION
     )
-    if not hits:
-        return []
-    parties = Party.objects.filter(pk__in=[h.id for h in hits]).prefetch_related(
-        Prefetch(
-            "contact_points",
-            queryset=ContactPoint.objects.filter(deleted_at__isnull=True, is_primary=True).order_by(
-                "kind", "id"
-            ),
-            to_attr="primary_contacts",
-        )
-    )
-    by_id = {p.pk: p for p in parties}
-    return [(by_id[h.id], h) for h in hits if h.id in by_id]
+    out = []
+    for hit in hits:
+        card = Card.parse(hit.id, hit.card)
+        if card is not None:
+            out.append((card, hit))
+    return out

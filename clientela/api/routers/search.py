@@ -15,38 +15,33 @@ from clientela.api.schemas.common import READ_ERRORS
 from clientela.api.schemas.search import SearchOut
 from clientela.core.search import Hit, parse_query
 from clientela.core.text import fold
-from clientela.parties.choices import ContactKind
 from clientela.parties.normalize import format_phone
-from clientela.parties.search import party_search
+from clientela.parties.search import Card, party_search
 
 router = Router(tags=["search"])
 
 MAX_RESULTS = 20
 MAX_QUERY = 200
-_PHONES = (ContactKind.MOBILE, ContactKind.LANDLINE)
 
 
 def _key(value: str) -> str:
     return re.sub(r"[^0-9a-z]", "", fold(value or ""))
 
 
-def _match(party: Any, hit: Hit, query: Any) -> str:
+def _match(card: Card, hit: Hit, query: Any) -> str:
     """Name, email, phone, tax id or an id in another system, from the index column that matched."""
     if hit.column == "contact":
         return "email" if query.email else "phone"
     if hit.column == "ids":
-        tax = _key(party.tax_id)
+        tax = _key(card.tax_id)
         return "tax_id" if tax and query.ident and tax.startswith(_key(query.ident)) else "external_id"
     return "name"
 
 
-def _subtitle(party: Any) -> str:
+def _subtitle(card: Card) -> str:
     """Primary email, phone and city: the second line of the web search's suggestions."""
-    region = settings.CLIENTELA_DEFAULT_REGION
-    email = next((c.value for c in party.primary_contacts if c.kind == ContactKind.EMAIL), "")
-    phone = next((c.normalized for c in party.primary_contacts if c.kind in _PHONES and c.normalized), "")
-    city = next((c.city for c in party.primary_contacts if c.kind == ContactKind.ADDRESS and c.city), "")
-    return " · ".join(p for p in (email, format_phone(phone, region) if phone else "", city) if p)
+    phone = format_phone(card.phone, settings.CLIENTELA_DEFAULT_REGION) if card.phone else ""
+    return " · ".join(p for p in (card.email, phone, card.city) if p)
 
 
 @router.get("", response={200: SearchOut, **READ_ERRORS}, operation_id="search")
@@ -66,14 +61,14 @@ def search(
     query = parse_query(q, settings.CLIENTELA_DEFAULT_REGION)
     items = [
         {
-            "id": party.pk,
-            "kind": party.kind,
-            "display_name": party.display_name,
-            "match": _match(party, hit, query),
+            "id": card.pk,
+            "kind": card.kind,
+            "display_name": card.display_name,
+            "match": _match(card, hit, query),
             "tier": hit.tier,
             "score": round(hit.score, 4),
-            "subtitle": _subtitle(party),
+            "subtitle": _subtitle(card),
         }
-        for party, hit in party_search(user=request.user, q=q, limit=limit)
+        for card, hit in party_search(user=request.user, q=q, limit=limit)
     ]
     return {"items": items}

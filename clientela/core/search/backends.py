@@ -1,4 +1,8 @@
-"""Database-specific halves of the search index: SQLite FTS5 (trigram) and PostgreSQL (pg_trgm)."""
+"""Database-specific halves of the search index: SQLite FTS5 (trigram) and PostgreSQL (pg_trgm).
+
+Besides the three searchable columns each row carries ``card``, a short unindexed text the caller
+stores with the document (for parties: what a search result shows), so a search needs no second read.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,8 @@ class SqliteBackend:
 
     def create_sql(self) -> list[str]:
         return [
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table} USING fts5(name, contact, ids, tokenize='trigram')",
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table} "
+            "USING fts5(name, contact, ids, card UNINDEXED, tokenize='trigram')",
             f"CREATE TABLE IF NOT EXISTS {self.table}_vocab (word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID",
         ]
 
@@ -32,9 +37,9 @@ class SqliteBackend:
                 f"DELETE FROM {self.table} WHERE rowid IN ({','.join('%s' for _ in chunk)})", chunk
             )
 
-    def insert(self, cursor: Any, rows: Sequence[tuple[int, str, str, str]]) -> None:
+    def insert(self, cursor: Any, rows: Sequence[tuple[int, str, str, str, str]]) -> None:
         cursor.executemany(
-            f"INSERT INTO {self.table}(rowid, name, contact, ids) VALUES (%s, %s, %s, %s)", rows
+            f"INSERT INTO {self.table}(rowid, name, contact, ids, card) VALUES (%s, %s, %s, %s, %s)", rows
         )
 
     def truncate(self, cursor: Any) -> None:
@@ -49,11 +54,11 @@ class SqliteBackend:
 
     def find(
         self, cursor: Any, column: str, patterns: Sequence[str], limit: int
-    ) -> list[tuple[int, str, str, str]]:
-        """Rows whose ``column`` contains every pattern (each >= 3 characters)."""
+    ) -> list[tuple[int, str, str]]:
+        """(id, name, card) of rows whose ``column`` contains every pattern (each >= 3 characters)."""
         expr = " AND ".join(f'{column} : "{p.replace(chr(34), chr(34) * 2)}"' for p in patterns)
         cursor.execute(
-            f"SELECT rowid, name, contact, ids FROM {self.table} WHERE {self.table} MATCH %s LIMIT %s",
+            f"SELECT rowid, name, card FROM {self.table} WHERE {self.table} MATCH %s LIMIT %s",
             [expr, limit],
         )
         return list(cursor.fetchall())
@@ -73,7 +78,7 @@ class PostgresBackend:
         return [
             "CREATE EXTENSION IF NOT EXISTS pg_trgm",
             f"CREATE TABLE IF NOT EXISTS {t} (id bigint PRIMARY KEY, name text NOT NULL DEFAULT '', "
-            "contact text NOT NULL DEFAULT '', ids text NOT NULL DEFAULT '')",
+            "contact text NOT NULL DEFAULT '', ids text NOT NULL DEFAULT '', card text NOT NULL DEFAULT '')",
             *(
                 f"CREATE INDEX IF NOT EXISTS {t}_{c}_trgm ON {t} USING gin ({c} gin_trgm_ops)"
                 for c in COLUMNS
@@ -87,10 +92,11 @@ class PostgresBackend:
     def delete(self, cursor: Any, ids: Sequence[int]) -> None:
         cursor.execute(f"DELETE FROM {self.table} WHERE id = ANY(%s)", [list(ids)])
 
-    def insert(self, cursor: Any, rows: Sequence[tuple[int, str, str, str]]) -> None:
+    def insert(self, cursor: Any, rows: Sequence[tuple[int, str, str, str, str]]) -> None:
         cursor.executemany(
-            f"INSERT INTO {self.table}(id, name, contact, ids) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, contact = excluded.contact, ids = excluded.ids",
+            f"INSERT INTO {self.table}(id, name, contact, ids, card) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, contact = excluded.contact, "
+            "ids = excluded.ids, card = excluded.card",
             rows,
         )
 
@@ -106,14 +112,13 @@ class PostgresBackend:
 
     def find(
         self, cursor: Any, column: str, patterns: Sequence[str], limit: int
-    ) -> list[tuple[int, str, str, str]]:
+    ) -> list[tuple[int, str, str]]:
+        """(id, name, card) of rows whose ``column`` contains every pattern."""
         where = " AND ".join(f"{column} LIKE %s" for _ in patterns)
         params = [
             "%" + p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for p in patterns
         ]
-        cursor.execute(
-            f"SELECT id, name, contact, ids FROM {self.table} WHERE {where} LIMIT %s", [*params, limit]
-        )
+        cursor.execute(f"SELECT id, name, card FROM {self.table} WHERE {where} LIMIT %s", [*params, limit])
         return list(cursor.fetchall())
 
     def optimize(self, cursor: Any) -> None:

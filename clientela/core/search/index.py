@@ -53,6 +53,7 @@ class Doc:
     name: str = ""
     contact: str = ""
     ids: str = ""
+    card: str = ""  # not searched: returned with each hit (what a result list shows)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Hit:
     score: float
     tier: str
     column: str
+    card: str = ""
 
 
 class _Vocab:
@@ -128,7 +130,7 @@ class SearchIndex:
         words: Counter[str] = Counter()
         with connection.cursor() as cur:
             backend.delete(cur, [d.id for d in docs])
-            backend.insert(cur, [(d.id, d.name, d.contact, d.ids) for d in docs])
+            backend.insert(cur, [(d.id, d.name, d.contact, d.ids, d.card) for d in docs])
             for d in docs:
                 words.update(w.strip("^$") for w in d.name.split())
             backend.add_words(cur, words.items())
@@ -147,11 +149,11 @@ class SearchIndex:
         backend = backend_for(self.table)
         words: Counter[str] = Counter()
         total = 0
-        rows: list[tuple[int, str, str, str]] = []
+        rows: list[tuple[int, str, str, str, str]] = []
         with connection.cursor() as cur:
             backend.truncate(cur)
             for d in docs:
-                rows.append((d.id, d.name, d.contact, d.ids))
+                rows.append((d.id, d.name, d.contact, d.ids, d.card))
                 words.update(w.strip("^$") for w in d.name.split())
                 if len(rows) >= batch:
                     backend.insert(cur, rows)
@@ -206,6 +208,7 @@ class SearchIndex:
         best: dict[int, Hit] = {}
         shown: set[int] = set()
         names: dict[int, str] = {}
+        cards: dict[int, str] = {}
 
         def stage(column: str, patterns: list[str], tier: str) -> bool:
             patterns = [p for p in patterns if len(p) >= 3]
@@ -214,8 +217,9 @@ class SearchIndex:
             with connection.cursor() as cur:
                 rows = backend.find(cur, column, patterns, candidates)
             new = []
-            for row_id, name, _contact, _ids in rows:
+            for row_id, name, card in rows:
                 names.setdefault(row_id, name)
+                cards.setdefault(row_id, card)
                 if row_id not in best or TIERS[tier] > TIERS[best[row_id].tier]:
                     best[row_id] = Hit(row_id, TIERS[tier], tier, column)
                     new.append(row_id)
@@ -267,7 +271,7 @@ class SearchIndex:
             hit = best[row_id]
             plain = names.get(row_id, "").replace("^", "").replace("$", "")
             closeness = fuzz.ratio(wanted, plain) / 1000 if wanted else 0.0
-            ranked.append(Hit(row_id, hit.score + closeness, hit.tier, hit.column))
+            ranked.append(Hit(row_id, hit.score + closeness, hit.tier, hit.column, cards.get(row_id, "")))
         ranked.sort(key=lambda h: (-h.score, h.id))
         return ranked[:limit]
 

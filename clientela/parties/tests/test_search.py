@@ -106,3 +106,21 @@ def test_header_search_suggests_as_you_type(admin_user, people, client_for):
     assert "José María García Ñúñez" in html and "jm.garcia@ejemplo.es" in html
     assert "No customer matches" in client.get("/search/?q=zzzzqqq").content.decode()
     assert client.get("/search/?q=").content.decode().strip() == ""
+
+
+def test_result_card_follows_the_customer(admin_user, people):
+    from clientela.parties.models import ContactPoint
+    from clientela.parties.services import contact_point_update
+
+    jose = people["jose"]
+    card, _hit = party_search(user=admin_user, q="jm.garcia@ejemplo.es")[0]
+    assert (card.pk, card.kind, card.display_name) == (jose.pk, "person", jose.display_name)
+    assert (card.email, card.phone, card.tax_id) == ("jm.garcia@ejemplo.es", "+34612345678", "12345678Z")
+    email = ContactPoint.objects.get(party=jose, kind="email")
+    contact_point_update(actor=actor_for(admin_user), contact_point=email, data={"value": "jose@nuevo.es"})
+    party_update(actor=actor_for(admin_user), party=jose, data={"given_names": "Josep"})
+    card, _hit = party_search(user=admin_user, q="josep garcia")[0]
+    assert card.pk == jose.pk
+    assert card.email == "jose@nuevo.es" and card.display_name.startswith("Josep")
+    party_index_rebuild()
+    assert party_search(user=admin_user, q="jose@nuevo.es")[0][0] == card
