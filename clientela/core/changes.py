@@ -61,9 +61,18 @@ def record_snapshot(
     *, actor: Actor, obj: models.Model, aggregate: models.Model, action: str, snapshot: Mapping[str, Any]
 ) -> ObjectChange:
     """One row for a create, delete, restore or purge; the snapshot is the new (or, for removals, old) state."""
+    row = snapshot_row(actor=actor, obj=obj, aggregate=aggregate, action=action, snapshot=snapshot)
+    row.save()
+    return row
+
+
+def snapshot_row(
+    *, actor: Actor, obj: models.Model, aggregate: models.Model, action: str, snapshot: Mapping[str, Any]
+) -> ObjectChange:
+    """The unsaved change row ``record_snapshot`` writes, for callers that bulk-insert many at once."""
     removal = action in (ChangeAction.DELETE, ChangeAction.PURGE)
     data = to_json(dict(snapshot))
-    return ObjectChange.objects.create(
+    return ObjectChange(
         **_base(actor, obj, aggregate, action),
         field="",
         old_value=data if removal else None,

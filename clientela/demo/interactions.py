@@ -35,10 +35,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.accounts.models import User
+from clientela.core.bulk import TableWriter
 from clientela.core.models import SourceKind
 from clientela.demo import interaction_texts as texts
 from clientela.demo.builders import weighted
-from clientela.demo.bulk import TableWriter
 from clientela.demo.data import COUNTRIES
 from clientela.demo.generator import DemoContext, DemoStep, count_option
 from clientela.demo.pools import LocalePool, build_pool, slug

@@ -16,10 +16,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clientela.core.actor import Source
+from clientela.core.bulk import TableWriter
 from clientela.core.models import ChangeAction, ObjectChange
 from clientela.core.text import fold
 from clientela.demo.builders import Chunk, PartyBuilder
-from clientela.demo.bulk import TableWriter
 from clientela.demo.data import COUNTRIES, TAGS
 from clientela.demo.generator import DemoContext, DemoStep, count_option
 from clientela.demo.pools import build_pool

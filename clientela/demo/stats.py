@@ -25,7 +25,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from clientela.demo.bulk import TableWriter
+from clientela.core.bulk import TableWriter
 from clientela.interactions.choices import CONTACT_KINDS, OPEN_COMPLAINT_STATUSES, InvoiceStatus, Kind
 from clientela.interactions.models import Interaction, PartyStats
 from clientela.interactions.stats import CENT, FIGURE_FIELDS, MONEY_KINDS

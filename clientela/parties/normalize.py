@@ -51,8 +51,12 @@ def normalize_email(raw: str) -> tuple[str, str]:
     return result.normalized, f"{local}@{domain}"
 
 
+@lru_cache(maxsize=256)
 def normalize_phone(raw: str, region: str) -> Phone:
-    """E.164 form of a phone number; numbers without a leading + or 00 are read in ``region``."""
+    """E.164 form of a phone number; numbers without a leading + or 00 are read in ``region``.
+
+    Cached (a little): an imported row's number is read once to choose mobile or landline and again
+    by the contact point's validation, and parsing is the costliest step of both."""
     value = (raw or "").strip()
     if not value:
         raise ValueError(_("Enter a phone number."))

@@ -16,10 +16,10 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from clientela.accounts.models import User
+from clientela.core.bulk import TableWriter
 from clientela.core.models import SourceSystem
 from clientela.demo import interaction_texts as texts
 from clientela.demo import interactions as demo_interactions
-from clientela.demo.bulk import TableWriter
 from clientela.demo.generator import DemoContext, run_steps
 from clientela.demo.interactions import (
     COLUMNS,

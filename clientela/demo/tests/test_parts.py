@@ -13,9 +13,9 @@ from stdnum.es import cif, dni
 from stdnum.mx import rfc
 from stdnum.us import ein
 
+from clientela.core.bulk import TableWriter
 from clientela.core.text import fold
 from clientela.demo import taxids
-from clientela.demo.bulk import TableWriter
 from clientela.demo.data import COUNTRIES
 from clientela.demo.phones import PhoneMaker
 from clientela.demo.pools import build_pool, fast_fold, slug

@@ -1,0 +1,304 @@
+"""Interaction rows of an import: find the customer, build the kind's payload, log it on the ledger.
+
+A row names its customer by that source's customer id (through the source's party links) or by an
+exact tax id, email or phone. The ledger's own service writes it (``interaction_log``), so the same
+source record imported twice is recognised, and a changed one becomes a correction, never a duplicate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from clientela.core.models import SourceSystem
+from clientela.core.text import fold
+from clientela.imports.party_rows import RowInvalid
+from clientela.imports.values import parse_datetime, parse_decimal, parse_duration_seconds
+from clientela.interactions.choices import CallOutcome, ComplaintStatus, InvoiceStatus, Kind, PaymentMethod
+from clientela.parties.choices import PHONE_KINDS, ContactKind
+from clientela.parties.models import ContactPoint, Party, SourceLink
+from clientela.parties.normalize import normalize_email, normalize_phone, normalize_tax_id
+
+# Words departments use for each value, folded (Spanish and English); the values themselves always work.
+KIND_WORDS: dict[str, tuple[str, ...]] = {
+    Kind.EMAIL: ("correo", "correo electronico", "e-mail", "mail"),
+    Kind.CALL: ("llamada", "telefono", "phone call", "phone"),
+    Kind.MEETING: ("reunion", "visita", "cita", "visit"),
+    Kind.NOTE: ("nota", "comentario"),
+    Kind.COMPLAINT: ("queja", "reclamacion", "incidencia", "claim"),
+    Kind.RETURN: ("devolucion", "abono", "refund"),
+    Kind.SUGGESTION: ("sugerencia", "propuesta", "idea"),
+    Kind.PURCHASE: ("compra", "pedido", "venta", "order", "sale"),
+    Kind.INVOICE: ("factura", "bill"),
+    Kind.PAYMENT: ("pago", "cobro", "recibo"),
+    Kind.BALANCE: ("saldo", "saldo pendiente", "deuda"),
+    Kind.SOCIAL: ("red social", "social media", "tweet", "mensaje social"),
+    Kind.OTHER: ("otro", "otros"),
+}
+OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
+    CallOutcome.ANSWERED: ("contestada", "atendida", "respondida", "ok", "answered"),
+    CallOutcome.NO_ANSWER: ("no contesta", "sin respuesta", "no answer", "perdida", "missed"),
+    CallOutcome.VOICEMAIL: ("buzon", "buzon de voz", "contestador", "voicemail"),
+    CallOutcome.BUSY: ("ocupado", "comunicando", "busy"),
+}
+COMPLAINT_STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    ComplaintStatus.OPEN: ("abierta", "abierto", "nueva", "pendiente", "new", "pending"),
+    ComplaintStatus.IN_PROGRESS: ("en curso", "en proceso", "en progreso", "in progress"),
+    ComplaintStatus.RESOLVED: ("resuelta", "resuelto", "solved"),
+    ComplaintStatus.CLOSED: ("cerrada", "cerrado", "closed"),
+}
+INVOICE_STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    InvoiceStatus.ISSUED: ("emitida", "pendiente", "pending", "open", "abierta"),
+    InvoiceStatus.PAID: ("pagada", "cobrada", "paid"),
+    InvoiceStatus.OVERDUE: ("vencida", "impagada", "overdue", "unpaid"),
+    InvoiceStatus.CANCELLED: ("anulada", "cancelada", "cancelled", "canceled", "void"),
+}
+METHOD_WORDS: dict[str, tuple[str, ...]] = {
+    PaymentMethod.CARD: ("tarjeta", "tpv", "card"),
+    PaymentMethod.TRANSFER: ("transferencia", "transfer", "bank transfer"),
+    PaymentMethod.DIRECT_DEBIT: ("domiciliacion", "recibo domiciliado", "direct debit", "sepa"),
+    PaymentMethod.CASH: ("efectivo", "metalico", "contado", "cash"),
+    PaymentMethod.OTHER: ("otro", "other"),
+}
+MONEY_KINDS = (Kind.PURCHASE, Kind.INVOICE, Kind.PAYMENT, Kind.BALANCE, Kind.RETURN)
+
+
+def choose(raw: object, words: Mapping[str, tuple[str, ...]]) -> str | None:
+    """The value ``raw`` names: a value itself, or one of its words (accents and case ignored)."""
+    key = fold(str(raw or "")).replace("_", " ").strip()
+    if not key:
+        return None
+    for value, synonyms in words.items():
+        if key == fold(value).replace("_", " ") or key in synonyms:
+            return value
+    return None
+
+
+@dataclass
+class InteractionDraft:
+    """A validated interaction row, ready for ``interaction_log``."""
+
+    external_id: str
+    party: Party
+    kind: str
+    occurred_at: dt.datetime
+    payload: dict[str, Any]
+    channel: str | None
+    direction: str | None
+    user: Any
+
+
+def _text(values: Mapping[str, object], name: str) -> str:
+    value = values.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def find_party(values: Mapping[str, object], source: SourceSystem, region: str) -> Party | None:
+    """The row's customer: by the source's id, then exact tax id, email, phone."""
+    external = _text(values, "party_external_id")
+    if external:
+        link = SourceLink.objects.filter(source=source, external_id=external).select_related("party").first()
+        if link is not None and link.party.deleted_at is None:
+            return link.party
+    tax = _text(values, "party_tax_id")
+    if tax:
+        try:
+            key = normalize_tax_id(tax, region)
+        except ValueError:
+            key = tax.upper()
+        party = Party.objects.filter(tax_id=key).order_by("pk").first()
+        if party is not None:
+            return party
+    candidates: list[tuple[list[str], str]] = []
+    email = _text(values, "party_email")
+    if email:
+        with contextlib.suppress(ValueError):  # a malformed address simply matches nobody
+            candidates.append(([ContactKind.EMAIL], normalize_email(email)[1]))
+    phone = _text(values, "party_phone")
+    if phone:
+        with contextlib.suppress(ValueError):
+            candidates.append((list(PHONE_KINDS), normalize_phone(phone, region).e164))
+    for kinds, normalized in candidates:
+        party_id = (
+            ContactPoint.objects.filter(
+                kind__in=kinds, normalized=normalized, deleted_at__isnull=True, party__deleted_at__isnull=True
+            )
+            .order_by("party_id")
+            .values_list("party_id", flat=True)
+            .first()
+        )
+        if party_id is not None:
+            return Party.objects.get(pk=party_id)
+    return None
+
+
+def _enum(values: Mapping[str, object], name: str, words: Mapping[str, tuple[str, ...]],
+          problems: list[tuple[str, str]]) -> str | None:  # fmt: skip
+    raw = _text(values, name)
+    if not raw:
+        return None
+    value = choose(raw, words)
+    if value is None:
+        problems.append(
+            (name, _("“%(value)s” is not one of: %(choices)s.") % {"value": raw, "choices": ", ".join(words)})
+        )
+    return value
+
+
+def _payload(kind: str, values: Mapping[str, object], amount: Decimal | None, currency: str,
+             problems: list[tuple[str, str]]) -> dict[str, Any]:  # fmt: skip
+    text, subject = _text(values, "text"), _text(values, "subject")
+    document, reference, product = (_text(values, n) for n in ("document_number", "reference", "product"))
+    quantity = parse_decimal(values.get("quantity")) if _text(values, "quantity") else None
+    lines = [{"product": product, "quantity": str(quantity or 1)}] if product else []
+    money = {"currency": currency}
+    if kind == Kind.EMAIL:
+        return {"subject": subject or text[:120], "body": text}
+    if kind == Kind.CALL:
+        out: dict[str, Any] = {"summary": text or subject}
+        duration = parse_duration_seconds(values.get("duration_seconds"))
+        if duration is not None:
+            out["duration_seconds"] = duration
+        outcome = _enum(values, "outcome", OUTCOME_WORDS, problems)
+        if outcome:
+            out["outcome"] = outcome
+        if _text(values, "party_phone"):
+            out["phone_number"] = _text(values, "party_phone")
+        return out
+    if kind == Kind.MEETING:
+        return {"objective": _text(values, "objective") or subject, "conclusion": _text(values, "conclusion"),
+                "next_steps": text}  # fmt: skip
+    if kind == Kind.COMPLAINT:
+        out = {
+            "subject": subject or text[:120],
+            "description": text,
+            "product": product,
+            "order_reference": reference,
+        }
+        status = _enum(values, "status", COMPLAINT_STATUS_WORDS, problems)
+        return {**out, "status": status} if status else out
+    if kind == Kind.RETURN:
+        return {"reference": reference or document, "lines": lines or [{"description": text[:300] or "—"}],
+                "reason": text, "refund_amount": str(amount or 0), **money}  # fmt: skip
+    if kind == Kind.SUGGESTION:
+        return {"topic": subject or text[:120], "text": text}
+    if kind == Kind.PURCHASE:
+        return {
+            "document_number": document,
+            "lines": lines,
+            "total": str(amount) if amount is not None else None,
+            **money,
+        }
+    if kind == Kind.INVOICE:
+        out = {"document_number": document or _text(values, "external_id"), "order_reference": reference,
+               "total": str(amount) if amount is not None else None, **money}  # fmt: skip
+        status = _enum(values, "status", INVOICE_STATUS_WORDS, problems)
+        return {**out, "status": status} if status else out
+    if kind == Kind.PAYMENT:
+        out = {"amount": str(amount) if amount is not None else None, "invoice_reference": reference, **money}
+        method = choose(_text(values, "status"), METHOD_WORDS) if _text(values, "status") else None
+        return {**out, "method": method} if method else out
+    if kind == Kind.BALANCE:
+        return {"amount": str(amount) if amount is not None else None, **money}
+    if kind == Kind.SOCIAL:
+        return {"network": _text(values, "channel") or "other", "text": text or subject}
+    if kind == Kind.NOTE:
+        return {"text": text or subject}
+    return {"label": subject[:100] or _("Imported record"), "text": text}
+
+
+def prepare_interaction(
+    values: Mapping[str, object], *, source: SourceSystem, kind: str | None, region: str, currency: str,
+    decimal: str | None, date_format: str | None, tz: str,
+) -> InteractionDraft:  # fmt: skip
+    """Validate one row into a draft; RowInvalid lists every problem by canonical field."""
+    problems: list[tuple[str, str]] = []
+    chosen = kind or choose(values.get("kind"), KIND_WORDS)
+    if chosen is None:
+        problems.append(
+            ("kind", _("Give the kind of record (%(kinds)s).") % {"kinds": ", ".join(Kind.values)})
+        )
+    occurred = None
+    try:
+        occurred = parse_datetime(
+            values.get("occurred_at"), date_format=date_format, tz=zoneinfo.ZoneInfo(tz)
+        )
+        if occurred is None:
+            problems.append(("occurred_at", _("Give the date of the record.")))
+    except ValueError as exc:
+        problems.append(("occurred_at", str(exc)))
+    amount = None
+    try:
+        amount = parse_decimal(values.get("amount"), decimal=decimal)
+    except ValueError as exc:
+        problems.append(("amount", str(exc)))
+    party = find_party(values, source, region)
+    if party is None:
+        given = ", ".join(
+            f"{name} {_text(values, name)}"
+            for name in ("party_external_id", "party_tax_id", "party_email", "party_phone")
+            if _text(values, name)
+        )
+        problems.append((
+            "party_external_id",
+            _("No customer matches %(given)s; import the customers first.") % {"given": given}
+            if given else _("The row does not say whose record it is."),
+        ))  # fmt: skip
+    user = None
+    if _text(values, "user"):
+        user = get_user_model().objects.filter(username__iexact=_text(values, "user")).first()
+    payload: dict[str, Any] = {}
+    if chosen is not None:
+        payload = _payload(chosen, values, amount, (_text(values, "currency") or currency).upper(), problems)
+    if problems or party is None or occurred is None or chosen is None:
+        raise RowInvalid(problems)
+    direction = _text(values, "direction").lower() or None
+    direction = {"entrada": "in", "entrante": "in", "salida": "out", "saliente": "out", "inbound": "in",
+                 "outbound": "out", "interna": "internal"}.get(direction or "", direction)  # fmt: skip
+    return InteractionDraft(
+        external_id=_text(values, "external_id")[:200], party=party, kind=chosen, occurred_at=occurred,
+        payload={k: v for k, v in payload.items() if v not in (None, "")}, channel=_text(values, "channel") or None,
+        direction=direction, user=user,
+    )  # fmt: skip
+
+
+def write_interaction(
+    draft: InteractionDraft, *, actor: Any, source: SourceSystem, external_id: str
+) -> tuple[Any, str, Any]:
+    """Log the row; returns (interaction, "created"|"unchanged"|"updated", superseded row or None).
+
+    The ledger's validation errors come back as RowInvalid with their field paths."""
+    from clientela.interactions.services import interaction_log
+
+    try:
+        logged = interaction_log(
+            actor=actor, party=draft.party, kind=draft.kind, occurred_at=draft.occurred_at, payload=draft.payload,
+            channel=draft.channel, direction=draft.direction, user=draft.user, source=source,
+            external_id=external_id, refresh_stats=False,
+        )  # fmt: skip
+    except ValidationError as exc:
+        problems: list[tuple[str, str]] = []
+        for path, messages in exc.message_dict.items():
+            field = path.split(".")[-1] if path.startswith("payload") else path
+            problems.extend((field, str(m)) for m in messages)
+        raise RowInvalid(problems) from exc
+    outcome = {"created": "created", "unchanged": "unchanged"}.get(logged.outcome, "updated")
+    return logged.interaction, outcome, logged.interaction.supersedes if outcome == "updated" else None
+
+
+def default_timezone(source: SourceSystem, option: str | None) -> str:
+    return option or source.timezone or settings.TIME_ZONE

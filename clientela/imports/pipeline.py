@@ -1,0 +1,402 @@
+"""The import pipeline, the same for the CLI, the web and the API: create a job, run it (dry run,
+skip or atomic), resume it after a crash, undo it.
+
+Skip mode commits every ``CHUNK`` rows together with the job's cursor and counts, so a job killed at
+any moment resumes after its last commit with nothing written twice and nothing half-written. A bad
+row is rolled back to its savepoint and reported (line, column, value, message). Atomic mode and dry
+runs work in one transaction that is rolled back when any row is bad (or always, for a dry run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from clientela.core.actor import Actor, Source
+from clientela.core.models import SourceKind, SourceSystem
+from clientela.imports.mapping import Mapping, parse_mapping, resolve_columns
+from clientela.imports.models import Effect, Entity, ImportJob, Mode, RowError, SourceRecord, Status
+from clientela.imports.party_bulk import Item, insert_effects
+from clientela.imports.readers import ImportFileError, Limits, Row, detect_format, open_table
+from clientela.parties.services import _set_tags
+
+CHUNK = 500
+MAX_REPORTED_ERRORS = 100_000
+
+
+class ImportFailed(Exception):
+    """The import could not run at all (unreadable file, bad mapping); the message says why."""
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int | None
+    rate: float
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_for(name: str, kind: str | None = None) -> SourceSystem:
+    """The source called ``name`` (by code or name), registered on first use."""
+    from django.utils.text import slugify
+
+    found = SourceSystem.objects.filter(slug=name).first() or SourceSystem.objects.filter(name=name).first()
+    if found is not None:
+        return found
+    slug = slugify(name)[:64] or "source"
+    return SourceSystem.objects.create(slug=slug, name=name[:100], kind=kind or SourceKind.OTHER)
+
+
+def job_create(
+    *,
+    actor: Actor,
+    path: Path,
+    source: SourceSystem,
+    entity: str,
+    mapping: Mapping | None = None,
+    mode: str = Mode.SKIP,
+    dry_run: bool = False,
+) -> ImportJob:
+    """Register an import of ``path``; an unfinished job of the same file and source is resumed instead."""
+    if not path.is_file():
+        raise ImportFailed(_("There is no file %(path)s.") % {"path": path})
+    digest = file_digest(path)
+    if not dry_run:
+        unfinished = (
+            ImportJob.objects.filter(
+                source=source, entity=entity, file_sha256=digest, dry_run=False, mode=mode,
+                status__in=[Status.PENDING, Status.RUNNING],
+            ).order_by("-id").first()
+        )  # fmt: skip
+        if unfinished is not None:
+            return unfinished
+    fmt = detect_format(path, mapping.options.format if mapping else None)
+    return ImportJob.objects.create(
+        source=source, entity=entity, file_path=str(path.resolve()), original_name=path.name[:255],
+        file_sha256=digest, format=fmt, mapping=mapping.to_json() if mapping else {}, mode=mode,
+        dry_run=dry_run, language=translation.get_language() or "", created_by=actor.user,
+    )  # fmt: skip
+
+
+def _record_digest(values: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+class _Runner:
+    def __init__(self, job: ImportJob, actor: Actor, progress: Callable[[Progress], None] | None) -> None:
+        self.job = job
+        self.actor = actor
+        self.progress = progress
+        self.mapping = parse_mapping(job.mapping, entity=job.entity) if job.mapping else None
+        options = self.mapping.options if self.mapping else None
+        self.options = options
+        self.default_country = (
+            (options.default_country if options else None) or job.source.default_country or ""
+        ).upper()
+        self.date_format = options.date_format if options else None
+        self.errors: list[RowError] = []
+        self.effects: list[Effect] = []
+        self.touched: set[int] = set()
+
+    # --- one row ------------------------------------------------------------------------------------
+    def _prepare(self, values: dict[str, object]) -> Any:
+        from clientela.imports.interaction_rows import default_timezone, prepare_interaction
+        from clientela.imports.party_rows import prepare_party
+
+        job, opts = self.job, self.options
+        if job.entity == Entity.PARTIES:
+            return prepare_party(
+                values, source=job.source, default_country=self.default_country, date_format=self.date_format
+            )
+        return prepare_interaction(
+            values, source=job.source, kind=opts.kind if opts else None,
+            region=self.default_country or settings.CLIENTELA_DEFAULT_REGION,
+            currency=(opts.default_currency if opts else None) or job.source.default_currency
+            or settings.CLIENTELA_DEFAULT_CURRENCY,
+            decimal=opts.decimal if opts else None, date_format=self.date_format,
+            tz=default_timezone(job.source, opts.timezone if opts else None),
+        )  # fmt: skip
+
+    def _write(self, draft: Any, external_id: str) -> tuple[int, str, str]:
+        """Write one prepared row; returns (target id, target field of SourceRecord, outcome)."""
+        from clientela.imports.interaction_rows import write_interaction
+        from clientela.imports.party_rows import write_party
+
+        job = self.job
+        if job.entity == Entity.PARTIES:
+            party_id, outcome = write_party(draft, job=job, actor=self.actor, effects=self.effects)
+            self.touched.add(party_id)
+            return party_id, "party_id", outcome
+        row, outcome, previous = write_interaction(
+            draft, actor=self.actor, source=job.source, external_id=external_id
+        )
+        if outcome != "unchanged":
+            self.effects.append(
+                Effect(job=job, model="interactions.interaction", object_id=row.pk, action=Effect.Action.CREATE,
+                       before={"supersedes": previous.pk} if previous is not None else None)
+            )  # fmt: skip
+            self.touched.update(p for p in (row.party_id, row.organisation_id) if p)
+            if previous is not None:
+                self.touched.update(p for p in (previous.party_id, previous.organisation_id) if p)
+        return row.pk, "interaction_id", outcome
+
+    def _item(self, row: Row, columns: dict[str, str]) -> Item | None:
+        """The row prepared and validated, or None after reporting why it cannot be imported."""
+        from clientela.imports.party_rows import RowInvalid
+
+        if row.problem:
+            self._error(row, "", "", row.problem)
+            return None
+        values = {field: row.values.get(header) for header, field in columns.items()}
+        try:
+            draft = self._prepare(values)
+        except RowInvalid as exc:
+            self._report(row, exc, columns)
+            return None
+        digest = _record_digest(values)
+        return Item(row=row, draft=draft, external_id=draft.external_id or "row:" + digest, digest=digest,
+                    raw=_jsonable(row.values))  # fmt: skip
+
+    def chunk(self, batch: list[Row], columns: dict[str, str]) -> None:
+        """Import one chunk of rows: validated one by one, looked up and (new customers) written together."""
+        from clientela.imports.party_bulk import existing_matches, insert_new, split_new
+
+        job = self.job
+        items = [item for row in batch if (item := self._item(row, columns)) is not None]
+        records = {
+            r.external_id: r
+            for r in SourceRecord.objects.filter(
+                source=job.source, entity=job.entity, external_id__in=[i.external_id for i in items]
+            )
+        }
+        fresh = []
+        for item in items:
+            item.record = records.get(item.external_id)
+            if (
+                item.record is not None
+                and item.record.digest == item.digest
+                and (item.record.party_id or item.record.interaction_id)
+            ):
+                job.unchanged += 1
+            else:
+                fresh.append(item)
+        if job.entity != Entity.PARTIES:
+            for item in fresh:
+                self._write_item(item, columns)
+            return
+        found = existing_matches([i for i in fresh if i.record is None], job)
+        candidates = [i for i in fresh if i.record is None]
+        new, later = split_new(candidates, found)
+        later += [i for i in fresh if i.record is not None]
+        if new:
+            mark = len(self.effects)
+            try:
+                with transaction.atomic():
+                    insert_new(new, job=job, actor=self.actor, effects=self.effects, tags=_set_tags)
+            except DatabaseError:
+                # someone wrote the same customer meanwhile: the row-by-row path sorts each row out
+                del self.effects[mark:]
+                later = new + later
+            else:
+                job.created += len(new)
+                self.touched.update(i.party_id for i in new if i.party_id)
+        later.sort(key=lambda i: i.row.index)
+        for item in later:
+            self._write_item(item, columns)
+
+    def _write_item(self, item: Item, columns: dict[str, str]) -> None:
+        from clientela.imports.party_rows import RowInvalid
+
+        job, row, record = self.job, item.row, item.record
+        try:
+            with transaction.atomic():
+                target, target_field, outcome = self._write(item.draft, item.external_id)
+                if record is None:
+                    record = SourceRecord.objects.create(
+                        source=job.source, entity=job.entity, external_id=item.external_id, raw=item.raw,
+                        digest=item.digest, first_job=job, last_job=job, **{target_field: target},
+                    )  # fmt: skip
+                    self.effects.append(
+                        Effect(job=job, model="imports.sourcerecord", object_id=record.pk, action="create")
+                    )
+                else:
+                    before = {"raw": record.raw, "digest": record.digest, "party_id": record.party_id,
+                              "interaction_id": record.interaction_id}  # fmt: skip
+                    self.effects.append(
+                        Effect(job=job, model="imports.sourcerecord", object_id=record.pk, action="update",
+                               before=before)
+                    )  # fmt: skip
+                    record.raw, record.digest, record.last_job = item.raw, item.digest, job
+                    setattr(record, target_field, target)
+                    record.save(
+                        update_fields=[
+                            "raw",
+                            "digest",
+                            target_field.removesuffix("_id"),
+                            "last_job",
+                            "updated_at",
+                        ]
+                    )
+        except RowInvalid as exc:
+            self._report(row, exc, columns)
+            return
+        except DatabaseError as exc:
+            # a database refusal of one row is that row's error; the rest of the import goes on
+            self._error(row, "", "", _("This row could not be saved: %(error)s") % {"error": exc})
+            return
+        setattr(job, outcome, getattr(job, outcome) + 1)
+
+    def _report(self, row: Row, exc: Any, columns: dict[str, str]) -> None:
+        header_of = {field: header for header, field in columns.items()}
+        names = [f for f in ("full_name", "organisation_name", "given_name", "family_name") if f in header_of]
+        for field, message in exc.problems:
+            header = header_of.get(field, "")
+            if (
+                not header
+                and field in ("given_name", "family_name", "organisation_name", "full_name")
+                and names
+            ):
+                header = header_of[names[0]]
+            self._error(row, header, row.values.get(header, "") if header else "", message)
+
+    def _error(self, row: Row, column: str, value: object, message: str) -> None:
+        if not self.errors or self.errors[-1].row_index != row.index:
+            self.job.failed += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(
+                RowError(job=self.job, row_index=row.index, line=row.line, column=column[:255],
+                         value=str(value if value is not None else "")[:200], message=str(message)[:500])
+            )  # fmt: skip
+
+    # --- chunks -------------------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Write what the chunk left to write: errors, undo effects, the search index, the cursor."""
+        from clientela.interactions.stats import party_stats_refresh
+        from clientela.parties.search import party_index_refresh
+
+        RowError.objects.bulk_create(self.errors)
+        insert_effects(self.effects)
+        if self.touched:
+            if self.job.entity == Entity.PARTIES:
+                party_index_refresh(self.touched)
+            else:
+                party_stats_refresh(self.touched)
+        self.errors, self.effects, self.touched = [], [], set()
+        self.job.save(
+            update_fields=[
+                "cursor",
+                "created",
+                "updated",
+                "matched",
+                "unchanged",
+                "failed",
+                "rows_total",
+                "status",
+            ]
+        )
+
+    def run(self) -> ImportJob:
+        job = self.job
+        opts = self.options
+        limits = Limits.from_settings()
+        with open_table(
+            job.file_path, format=job.format, delimiter=opts.delimiter if opts else None,
+            encoding=opts.encoding if opts else None, sheet=opts.sheet if opts else None, limits=limits,
+        ) as table:  # fmt: skip
+            columns, warnings = resolve_columns(table.headers, self.mapping, job.entity)
+            if not columns:
+                raise ImportFailed(" ".join(warnings) or _("No column of the file maps to a field."))
+            job.rows_total = job.rows_total or table.total_rows_estimate
+            job.status, job.started_at = Status.RUNNING, job.started_at or timezone.now()
+            job.save(update_fields=["status", "started_at", "rows_total"])
+            started = time.monotonic()
+            first = job.cursor
+            if job.mode == Mode.SKIP and not job.dry_run:
+                self._run_chunked(table, columns, started, first)
+            else:
+                self._run_whole(table, columns, started)
+        job.status = Status.DONE if not (job.mode == Mode.ATOMIC and job.failed) else Status.FAILED
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "finished_at", "rows_total", "cursor"])
+        return job
+
+    def _tick(self, started: float, first: int) -> None:
+        if self.progress:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            self.progress(Progress(self.job.cursor, self.job.rows_total, (self.job.cursor - first) / elapsed))
+
+    def _run_chunked(self, table: Any, columns: dict[str, str], started: float, first: int) -> None:
+        job = self.job
+        rows = (r for r in table.rows() if r.index >= job.cursor)
+        while True:
+            batch = [r for _i, r in zip(range(CHUNK), rows, strict=False)]
+            if not batch:
+                break
+            with transaction.atomic():
+                self.chunk(batch, columns)
+                job.cursor = batch[-1].index + 1
+                self.flush()
+            self._tick(started, first)
+        job.rows_total = job.cursor
+
+    def _run_whole(self, table: Any, columns: dict[str, str], started: float) -> None:
+        job = self.job
+        with transaction.atomic():
+            rows = iter(table.rows())
+            while batch := [r for _i, r in zip(range(CHUNK), rows, strict=False)]:
+                self.chunk(batch, columns)
+                job.cursor = batch[-1].index + 1
+                self._tick(started, 0)
+            errors = self.errors
+            self.errors = []
+            self.flush()
+            transaction.set_rollback(job.dry_run or bool(job.failed))
+        counts = {
+            f: getattr(job, f) for f in ("created", "updated", "matched", "unchanged", "failed", "cursor")
+        }
+        job.refresh_from_db()
+        for name, value in counts.items():
+            setattr(job, name, value)
+        if job.mode == Mode.ATOMIC and job.failed and not job.dry_run:
+            job.message = _("Nothing was imported: %(n)s rows have errors.") % {"n": job.failed}
+            job.save(update_fields=["message"])
+        job.rows_total = job.cursor
+        RowError.objects.bulk_create(errors)
+        job.save(
+            update_fields=["created", "updated", "matched", "unchanged", "failed", "cursor", "rows_total"]
+        )
+
+
+def _jsonable(values: dict[str, object]) -> dict[str, Any]:
+    return json.loads(json.dumps(values, default=str))
+
+
+def job_run(
+    *, job: ImportJob, actor: Actor | None = None, progress: Callable[[Progress], None] | None = None
+) -> ImportJob:
+    """Run (or resume) ``job``; file-level problems mark it failed with a message and raise ImportFailed."""
+    actor = actor or Actor(user=job.created_by, source=Source.IMPORT, label=f"import {job.pk}")
+    with translation.override(job.language or None):
+        try:
+            return _Runner(job, actor, progress).run()
+        except (ImportFileError, ImportFailed) as exc:
+            job.status, job.message, job.finished_at = Status.FAILED, str(exc), timezone.now()
+            job.save(update_fields=["status", "message", "finished_at"])
+            raise ImportFailed(str(exc)) from exc
