@@ -140,13 +140,15 @@ def customer_timeline(
     return page
 
 
-def customer_upcoming(*, party: Party, limit: int = 10) -> list[Interaction]:
-    """Scheduled interactions (future meetings), soonest first."""
-    return list(
-        _for_page(party, timeline_queryset(party))
-        .filter(occurred_at__gt=timezone.now())
-        .order_by("occurred_at", "id")[:limit]
-    )
+def customer_upcoming(*, party: Party, limit: int = 10) -> list[Entry]:
+    """Scheduled interactions (future meetings), soonest first, as ``Entry`` values like the timeline."""
+    future = timeline_queryset(party).select_related(None).filter(occurred_at__gt=timezone.now())
+    names = ("party__display_name",) if party.kind == PartyKind.ORGANISATION else ()
+    rows = future.order_by("occurred_at", "id").values_list(*ENTRY_FIELDS, *names)[:limit]
+    return [
+        Entry(*row[:12], row[12] or "", row[13], row[14] if names else party.display_name)  # type: ignore[misc,call-arg]
+        for row in rows
+    ]
 
 
 def customer_figures(*, party: Party) -> PartyStats:

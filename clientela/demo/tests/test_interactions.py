@@ -207,7 +207,7 @@ def test_some_meetings_are_upcoming(ledger):
     assert set(future.values_list("kind", flat=True)) == {Kind.MEETING}
     meeting = future.first()
     assert meeting.payload["conclusion"] == ""
-    assert meeting in customer_upcoming(party=meeting.party)
+    assert meeting.pk in [entry.id for entry in customer_upcoming(party=meeting.party)]
 
 
 def test_key_figures_are_those_of_the_reference_refresh(ledger):
