@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("clientela.accounts.urls")),
     path("customers/", include("clientela.parties.urls")),
     path("customers/", include("clientela.interactions.urls")),
+    path("imports/", include("clientela.imports.urls")),
     path("", include("clientela.web.urls")),
 ]
 

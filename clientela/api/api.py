@@ -9,7 +9,15 @@ from ninja import NinjaAPI
 
 from clientela.api.auth import AUTH
 from clientela.api.errors import PROBLEM_CONTENT_TYPE, register_exception_handlers
-from clientela.api.routers import accounts, contact_points, interactions, parties, relationships, search
+from clientela.api.routers import (
+    accounts,
+    contact_points,
+    imports,
+    interactions,
+    parties,
+    relationships,
+    search,
+)
 
 IF_MATCH_PARAMETER = {
     "in": "header",
@@ -63,6 +71,7 @@ api.add_router("/v1/interactions", interactions.router)
 api.add_router("/v1/search", search.router)
 api.add_router("/v1/me", accounts.me_router)
 api.add_router("/v1/tokens", accounts.tokens_router)
+api.add_router("/v1/imports", imports.router)
 
 
 def api_operations() -> list[tuple[str, str, str]]:

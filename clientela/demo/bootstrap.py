@@ -36,6 +36,9 @@ DEFAULT_DEMO_ORGS = 500
 # user finds full timelines; CLIENTELA_DEMO_INTERACTIONS sets the total instead.
 DEFAULT_INTERACTIONS_PER_PARTY = 20
 DEMO_SEED = 42
+# Customers of the three departmental sample files ("islands") imported on the first load, so a new
+# user sees customers assembled from finance, sales and support; CLIENTELA_DEMO_ISLANDS=0 skips them.
+DEFAULT_ISLAND_CUSTOMERS = 100
 
 
 @dataclass(frozen=True)
@@ -153,4 +156,35 @@ def demo_load_once(
         run_id=BOOTSTRAP_RUN_ID,
         write=write,
     )
+    islands = count_option(
+        os.environ.get("CLIENTELA_DEMO_ISLANDS", DEFAULT_ISLAND_CUSTOMERS), "CLIENTELA_DEMO_ISLANDS"
+    )
+    if islands:
+        islands_load(customers=islands, write=write)
     return ctx, ""
+
+
+def islands_load(*, customers: int, write: Callable[[str], None] | None = None) -> list[str]:
+    """Write the finance, sales and support sample files under var/islands and import them in order,
+    through the same pipeline as ``clientela import``; returns one summary line per file."""
+    from clientela.core.actor import Actor, Source
+    from clientela.demo.islands import ISLAND_IMPORTS, write_islands
+    from clientela.imports.mapping import parse_mapping
+    from clientela.imports.pipeline import job_create, job_run, source_for
+
+    folder = Path(settings.VAR_DIR) / "islands"
+    write_islands(folder, customers=customers, seed=DEMO_SEED)
+    actor = Actor.system("demo islands", source=Source.IMPORT)
+    lines = []
+    for name, source_name, kind, entity, mapping_name in ISLAND_IMPORTS:
+        mapping = parse_mapping((folder / mapping_name).read_bytes(), entity=entity)
+        job = job_create(actor=actor, path=folder / name, source=source_for(source_name, kind), entity=entity,
+                         mapping=mapping)  # fmt: skip
+        job = job_run(job=job, actor=actor)
+        line = _("Imported %(file)s from %(source)s: %(created)s new, %(matched)s matched, %(failed)s with errors.") % {
+            "file": name, "source": source_name, "created": job.created, "matched": job.matched, "failed": job.failed,
+        }  # fmt: skip
+        lines.append(line)
+        if write:
+            write(line)
+    return lines

@@ -54,14 +54,18 @@ def file_digest(path: Path) -> str:
 
 
 def source_for(name: str, kind: str | None = None) -> SourceSystem:
-    """The source called ``name`` (by code or name), registered on first use."""
+    """The source called ``name`` (by code or name, case aside), registered on first use."""
     from django.utils.text import slugify
 
-    found = SourceSystem.objects.filter(slug=name).first() or SourceSystem.objects.filter(name=name).first()
+    name = " ".join(name.split())[:100]
+    slug = slugify(name)[:64] or "source"
+    found = (
+        SourceSystem.objects.filter(slug__in=[name, slug]).order_by("id").first()
+        or SourceSystem.objects.filter(name__iexact=name).order_by("id").first()
+    )
     if found is not None:
         return found
-    slug = slugify(name)[:64] or "source"
-    return SourceSystem.objects.create(slug=slug, name=name[:100], kind=kind or SourceKind.OTHER)
+    return SourceSystem.objects.create(slug=slug, name=name, kind=kind or SourceKind.OTHER)
 
 
 def job_create(
@@ -79,14 +83,17 @@ def job_create(
         raise ImportFailed(_("There is no file %(path)s.") % {"path": path})
     digest = file_digest(path)
     if not dry_run:
-        unfinished = (
-            ImportJob.objects.filter(
+        wanted = mapping.to_json() if mapping else {}
+        unfinished = [
+            job
+            for job in ImportJob.objects.filter(
                 source=source, entity=entity, file_sha256=digest, dry_run=False, mode=mode,
                 status__in=[Status.PENDING, Status.RUNNING],
-            ).order_by("-id").first()
-        )  # fmt: skip
-        if unfinished is not None:
-            return unfinished
+            ).order_by("-id")
+            if job.mapping == wanted  # the same file read with another mapping is another import
+        ]  # fmt: skip
+        if unfinished:
+            return unfinished[0]
     fmt = detect_format(path, mapping.options.format if mapping else None)
     return ImportJob.objects.create(
         source=source, entity=entity, file_path=str(path.resolve()), original_name=path.name[:255],

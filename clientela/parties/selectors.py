@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import JSONField, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, DateField, DateTimeField, JSONField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 from clientela.core.models import ObjectChange, SourceSystem
 from clientela.core.pagination import Page, keyset_page
@@ -116,7 +119,10 @@ def _party_lists() -> dict[str, RawSQL]:
 
 
 _CONTACT_COLUMNS = ("id", "kind", "label", "is_primary", "value", "normalized", "social_network", "source",
-                    "street", "postal_code", "city", "region", "country")  # fmt: skip
+                    "street", "postal_code", "city", "region", "country", "valid_from", "valid_to", "version",
+                    "created_at", "updated_at")  # fmt: skip
+_RELATION_COLUMNS = ("id", "person_id", "organisation_id", "role", "is_primary", "start_date", "end_date", "version",
+                     "created_at", "updated_at")  # fmt: skip
 
 
 def _page_lists() -> dict[str, RawSQL]:
@@ -124,43 +130,66 @@ def _page_lists() -> dict[str, RawSQL]:
     party = Party._meta.db_table
     cp = ContactPoint._meta.db_table
     rel = Relationship._meta.db_table
-    columns = ", ".join(f"c.{c}" for c in _CONTACT_COLUMNS)
+    contact = ", ".join(f"c.{c}" for c in _CONTACT_COLUMNS)
+    relation = ", ".join(f"r.{c}" for c in _RELATION_COLUMNS) + ", o.kind, o.display_name"
     other = f"CASE WHEN r.person_id = {party}.id THEN r.organisation_id ELSE r.person_id END"
     return {
         **_party_lists(),
         "contact_list": _json_list(
-            {"postgresql": f"jsonb_build_array({columns})", "sqlite": f"json_array({columns})"},
+            {"postgresql": f"jsonb_build_array({contact})", "sqlite": f"json_array({contact})"},
             f"{cp} c WHERE c.party_id = {party}.id AND c.deleted_at IS NULL",
         ),
         "relation_list": _json_list(
-            {
-                "postgresql": "jsonb_build_array(r.id, r.person_id, r.organisation_id, r.role, r.is_primary, o.display_name)",
-                "sqlite": "json_array(r.id, r.person_id, r.organisation_id, r.role, r.is_primary, o.display_name)",
-            },
+            {"postgresql": f"jsonb_build_array({relation})", "sqlite": f"json_array({relation})"},
             f"{rel} r JOIN {party} o ON o.id = {other} "
             f"WHERE (r.person_id = {party}.id OR r.organisation_id = {party}.id) AND o.deleted_at IS NULL",
         ),
     }
 
 
+def _typed(model: type[Any], columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+    """Column values read from JSON, typed as the ORM would give them (JSON has no dates or booleans)."""
+    out: dict[str, Any] = {}
+    for name, value in zip(columns, row, strict=False):
+        field = (
+            model._meta.get_field(name.removesuffix("_id"))
+            if name.endswith("_id")
+            else model._meta.get_field(name)
+        )
+        if value is not None:
+            if isinstance(field, DateTimeField):
+                value = parse_datetime(value) if isinstance(value, str) else value
+                if value is not None and timezone.is_naive(value):
+                    value = value.replace(tzinfo=dt.UTC)  # SQLite keeps UTC without an offset
+            elif isinstance(field, DateField):
+                value = parse_date(value) if isinstance(value, str) else value
+            elif isinstance(field, BooleanField):
+                value = bool(value)
+        out[name] = value
+    return out
+
+
 def _contacts(rows: list[list[Any]], party: Party) -> list[ContactPoint]:
-    points = []
-    for row in rows:
-        cp = ContactPoint(**dict(zip(_CONTACT_COLUMNS, row, strict=True)), party_id=party.pk)
-        cp.is_primary = bool(cp.is_primary)  # SQLite's JSON has 0/1
-        points.append(cp)
+    points = [ContactPoint(**_typed(ContactPoint, _CONTACT_COLUMNS, row), party_id=party.pk) for row in rows]
+    for cp in points:
+        cp._state.adding = False
     points.sort(key=lambda c: (c.kind, not c.is_primary, c.pk))
     return points
 
 
 def _relationships(rows: list[list[Any]], party: Party) -> list[Relationship]:
     out = []
-    for rel_id, person_id, organisation_id, role, is_primary, other_name in rows:
-        rel = Relationship(id=rel_id, person_id=person_id, organisation_id=organisation_id, role=role or "",
-                           is_primary=bool(is_primary))  # fmt: skip
-        other = Party(id=organisation_id if person_id == party.pk else person_id, display_name=other_name)
+    width = len(_RELATION_COLUMNS)
+    for row in rows:
+        rel = Relationship(**_typed(Relationship, _RELATION_COLUMNS, row[:width]))
+        rel._state.adding = False
+        other_kind, other_name = row[width], row[width + 1]
+        mine = rel.person_id == party.pk
+        other = Party(
+            id=rel.organisation_id if mine else rel.person_id, kind=other_kind, display_name=other_name
+        )
         # the page shows the other side's name; this side is the party already loaded
-        rel.person, rel.organisation = (party, other) if person_id == party.pk else (other, party)
+        rel.person, rel.organisation = (party, other) if mine else (other, party)
         out.append(rel)
     out.sort(key=lambda r: (not r.is_primary, r.pk))
     return out

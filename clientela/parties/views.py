@@ -62,6 +62,7 @@ def party_list(request: HttpRequest) -> HttpResponse:
         "nav": "customers",
         "filtered": any(v for k, v in request.GET.items() if k not in ("cursor", "sort")),
         "can_add": user_scope(request.user, "party", Action.ADD) != "none",
+        "can_export": user_scope(request.user, "party", Action.EXPORT) != "none",
     }
     if request.htmx and request.GET.get("cursor"):
         return render(request, "parties/_rows.html", context)

@@ -137,6 +137,30 @@ API_LIST_ROUTES = {
 }
 
 
+# Routes decided by the role as a whole, never by one record (clientela.imports.permissions): IMPORT routes
+# only for roles whose party "add" and "change" scopes are both "all"; EXPORT routes for roles with any
+# party "export" scope (the exported rows stay inside it: see the leak test). Parameter kind: job (an import).
+IMPORT, EXPORT = "import", "export"
+ROLE_ROUTES: dict[str, Route] = {
+    "imports:list": Route(IMPORT, {}, ("GET",)),
+    "imports:new": Route(IMPORT, {}, ("GET", "POST")),
+    "imports:detail": Route(IMPORT, {"pk": "job"}, ("GET",)),
+    "imports:mapping": Route(IMPORT, {"pk": "job"}, ("GET", "POST")),
+    "imports:progress": Route(IMPORT, {"pk": "job"}, ("GET",)),
+    "imports:errors_csv": Route(IMPORT, {"pk": "job"}, ("GET",)),
+    "imports:undo": Route(IMPORT, {"pk": "job"}, ("GET", "POST")),
+    "imports:export_csv": Route(EXPORT, {}, ("GET",)),
+    "imports:export_xlsx": Route(EXPORT, {}, ("GET",)),
+}
+API_ROLE_ROUTES: dict[tuple[str, str], Route] = {
+    ("POST", "/api/v1/imports"): Route(IMPORT, {}, ("POST",)),
+    ("GET", "/api/v1/imports"): Route(IMPORT, {}, ("GET",)),
+    ("GET", "/api/v1/imports/{import_id}"): Route(IMPORT, {"import_id": "job"}, ("GET",)),
+    ("GET", "/api/v1/imports/{import_id}/errors"): Route(IMPORT, {"import_id": "job"}, ("GET",)),
+    ("POST", "/api/v1/imports/{import_id}/undo"): Route(IMPORT, {"import_id": "job"}, ("POST",)),
+}
+
+
 def _walk(patterns: list[Any], namespace: str = "", prefix: str = "") -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for p in patterns:
@@ -164,16 +188,24 @@ def test_every_route_is_in_the_inventory():
     missing = [
         f"{name or '<unnamed>'} ({pattern})"
         for name, pattern in web_routes()
-        if name not in PUBLIC_ROUTES and name not in WEB_ROUTES and name not in LIST_ROUTES
+        if name not in PUBLIC_ROUTES
+        and name not in WEB_ROUTES
+        and name not in LIST_ROUTES
+        and name not in ROLE_ROUTES
     ]
     assert not missing, f"routes missing from the permission inventory: {missing}"
     missing_api = [
         f"{method} {path}"
         for method, path, _op in api_operations()
-        if (method, path) not in API_ROUTES and (method, path) not in API_LIST_ROUTES
+        if (method, path) not in API_ROUTES
+        and (method, path) not in API_LIST_ROUTES
+        and (method, path) not in API_ROLE_ROUTES
     ]
     assert not missing_api, f"API operations missing from the permission inventory: {missing_api}"
-    stale = [name for name in WEB_ROUTES if name not in {n for n, _ in web_routes()}]
+    stale = [name for name in [*WEB_ROUTES, *ROLE_ROUTES] if name not in {n for n, _ in web_routes()}]
+    stale += [
+        f"{m} {p}" for m, p in API_ROLE_ROUTES if (m, p) not in {(m2, p2) for m2, p2, _ in api_operations()}
+    ]
     assert not stale, f"inventory names routes that no longer exist: {stale}"
 
 
@@ -401,9 +433,12 @@ def test_lists_search_and_creation_stay_inside_the_scope(role, users, world, cli
             f"/api/v1/search?q={SECRET_NAME}",
             "/api/v1/search?q=secretos",
             f"/api/v1/search?q={target.contact_point.value}",
+            "/imports/export/customers.csv",
         ]
         for url in pages:
-            text = client.get(url).content.decode(errors="replace")
+            response = client.get(url)
+            raw = b"".join(response.streaming_content) if response.streaming else response.content
+            text = raw.decode(errors="replace")
             leaked = [m for m in invisible if m in text]
             assert not leaked, f"{role} GET {url} leaked {leaked}"
     # creating a customer for another team's rep: only roles whose "add" scope is "all" may
@@ -461,3 +496,60 @@ def test_anonymous_gets_nothing(world):
         assert not any(m in response.content.decode() for m in target.markers)
     for method, path in API_LIST_ROUTES:
         assert _call(client, method, path, _api_body(path)).status_code == 401
+
+
+def _role_may(user, action: str) -> bool:
+    """The rule, written out from the grants (not by calling the code under test)."""
+    if action == IMPORT:
+        return (
+            user_scope(user, "party", Action.ADD) == "all"
+            and user_scope(user, "party", Action.CHANGE) == "all"
+        )
+    return user_scope(user, "party", Action.EXPORT) != "none"
+
+
+def _import_snapshot() -> tuple:
+    from clientela.imports.models import ImportJob
+
+    return (*_snapshot(), sorted(ImportJob.objects.values_list("pk", "status", "mapping", "undone_at")))
+
+
+@pytest.mark.parametrize("role", ROLE_SLUGS)
+def test_import_and_export_routes_follow_the_role(role, users, world, client_for, settings, tmp_path):
+    from clientela.imports.models import Status
+    from clientela.imports.pipeline import job_create, source_for
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    path = tmp_path / "clientes.csv"
+    path.write_text("Nombre;Correo\nAna;ana@example.es\n")
+    job = job_create(
+        actor=actor_for(users["administrator"]), path=path, source=source_for("erp"), entity="parties"
+    )
+    job.status = Status.DONE
+    job.save()
+    user = users[role]
+    client = client_for(user)
+    patterns = dict(web_routes())
+    cases = [("/" + _fill(patterns[name], dict.fromkeys(route.params, job.pk)), route, WEB_POST)
+             for name, route in ROLE_ROUTES.items()]  # fmt: skip
+    cases += [(_fill(path, dict.fromkeys(route.params, job.pk)), route, _api_body(path))
+              for (_m, path), route in API_ROLE_ROUTES.items()]  # fmt: skip
+    for url, route, body in cases:
+        for method in route.methods:
+            before = _import_snapshot()
+            response = _call(client, method, url, body)
+            if _role_may(user, route.action):
+                assert response.status_code not in (401, 403) and response.status_code < 500, (
+                    f"{role} {method} {url}: {response.status_code}"
+                )
+            else:
+                assert response.status_code == 403, f"{role} {method} {url}: {response.status_code}"
+                assert _import_snapshot() == before, f"{role} {method} {url} changed data"
+                text = response.content.decode(errors="replace")
+                assert "clientes.csv" not in text and SECRET_NAME not in text
+    anonymous = Client()
+    for url, route, body in cases:
+        for method in route.methods:
+            status = _call(anonymous, method, url, body).status_code
+            assert status == (401 if url.startswith("/api/") else 302), f"anonymous {method} {url}: {status}"

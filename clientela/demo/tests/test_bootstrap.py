@@ -21,6 +21,7 @@ def boot_env(settings, tmp_path, monkeypatch):
     monkeypatch.delenv("CLIENTELA_ADMIN_PASSWORD", raising=False)
     monkeypatch.setenv("CLIENTELA_DEMO_PEOPLE", "12")
     monkeypatch.setenv("CLIENTELA_DEMO_ORGS", "4")
+    monkeypatch.setenv("CLIENTELA_DEMO_ISLANDS", "0")
     return tmp_path
 
 
@@ -119,3 +120,25 @@ def test_interactions_of_the_first_demo_can_be_set_or_turned_off(db, boot_env, m
     monkeypatch.setenv("CLIENTELA_DEMO_INTERACTIONS", "0")
     bootstrap()
     assert Party.objects.count() == 16 and not Interaction.objects.exists()
+
+
+def test_first_demo_imports_three_islands_into_customers_assembled_from_them(db, boot_env, monkeypatch):
+    from django.db.models import Count
+
+    from clientela.imports.models import ImportJob, Status
+    from clientela.interactions.models import Interaction
+    from clientela.parties.models import SourceLink
+
+    monkeypatch.setenv("CLIENTELA_DEMO_ISLANDS", "30")
+    out = bootstrap()
+    assert "Imported finance/clientes.csv from Contabilidad" in out
+    jobs = ImportJob.objects.all()
+    assert jobs.count() == 7 and set(jobs.values_list("status", flat=True)) == {Status.DONE}
+    # some customers are known to two departments: one customer, a link from each source
+    joined = (
+        SourceLink.objects.values("party").annotate(n=Count("source", distinct=True)).filter(n__gte=2).count()
+    )
+    assert joined >= 5
+    sources = Interaction.objects.values("party").annotate(n=Count("source", distinct=True))
+    assert sources.filter(n__gte=2).exists()
+    assert (boot_env / "islands" / "finance" / "clientes.csv").exists()

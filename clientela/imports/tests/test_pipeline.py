@@ -283,3 +283,14 @@ def test_a_bad_mapping_is_refused_before_reading(tmp_path):
     assert "nif" in text and "delimiter" in text
     with pytest.raises(CommandError):
         run(str(tmp_path / "missing.csv"), "--source", "Web")
+
+
+def test_a_source_is_found_by_code_or_name_whatever_the_case(db):
+    from clientela.imports.pipeline import source_for
+
+    erp = SourceSystem.objects.create(slug="erp", name="SAP Business One", kind="erp")
+    assert source_for("ERP") == erp and source_for("erp") == erp and source_for("sap business one") == erp
+    new = source_for("Tienda  online", "sales")
+    assert (new.slug, new.name, new.kind) == ("tienda-online", "Tienda online", "sales")
+    assert source_for("TIENDA ONLINE") == new
+    assert SourceSystem.objects.filter(slug__in=["erp", "tienda-online"]).count() == 2
