@@ -6,3 +6,17 @@ class ImportsConfig(AppConfig):
     name = "clientela.imports"
     label = "imports"
     verbose_name = _("Imports and exports")
+
+    def ready(self) -> None:
+        from clientela.parties.panels import Panel, customer_panels
+
+        # The section loads when opened: the customer page itself pays no query for it.
+        customer_panels.register(
+            Panel(
+                "sources",
+                "imports/_sources_panel.html",
+                "activity",
+                lambda request, party, state: {"party_id": party.pk},
+                order=90,
+            )
+        )

@@ -24,7 +24,14 @@ from clientela.core.models import SourceSystem
 from clientela.core.text import fold
 from clientela.imports.party_rows import RowInvalid
 from clientela.imports.values import parse_datetime, parse_decimal, parse_duration_seconds
-from clientela.interactions.choices import CallOutcome, ComplaintStatus, InvoiceStatus, Kind, PaymentMethod
+from clientela.interactions.choices import (
+    CallOutcome,
+    Channel,
+    ComplaintStatus,
+    InvoiceStatus,
+    Kind,
+    PaymentMethod,
+)
 from clientela.parties.choices import PHONE_KINDS, ContactKind
 from clientela.parties.models import ContactPoint, Party, SourceLink
 from clientela.parties.normalize import normalize_email, normalize_phone, normalize_tax_id
@@ -70,6 +77,19 @@ METHOD_WORDS: dict[str, tuple[str, ...]] = {
     PaymentMethod.CASH: ("efectivo", "metalico", "contado", "cash"),
     PaymentMethod.OTHER: ("otro", "other"),
 }
+CHANNEL_WORDS: dict[str, tuple[str, ...]] = {
+    Channel.EMAIL: ("correo", "correo electronico", "e-mail", "mail"),
+    Channel.PHONE: ("telefono", "llamada", "telephone", "call"),
+    Channel.IN_PERSON: ("en persona", "presencial", "visita", "in person", "face to face"),
+    Channel.VIDEO: ("videollamada", "video", "videoconferencia", "zoom", "teams", "meet", "video call"),
+    Channel.WEB: ("web", "formulario", "online", "website", "form"),
+    Channel.SOCIAL: ("redes sociales", "red social", "social media", "facebook", "twitter", "x", "instagram",
+                     "linkedin"),
+    Channel.CHAT: ("chat", "whatsapp", "telegram", "mensajeria"),
+    Channel.LETTER: ("carta", "correo postal", "letter", "post"),
+    Channel.STORE: ("tienda", "mostrador", "shop", "store"),
+    Channel.ERP: ("erp", "back office", "contabilidad", "sistema"),
+}  # fmt: skip
 MONEY_KINDS = (Kind.PURCHASE, Kind.INVOICE, Kind.PAYMENT, Kind.BALANCE, Kind.RETURN)
 
 
@@ -160,17 +180,27 @@ def _enum(values: Mapping[str, object], name: str, words: Mapping[str, tuple[str
 
 
 def _payload(kind: str, values: Mapping[str, object], amount: Decimal | None, currency: str,
-             problems: list[tuple[str, str]]) -> dict[str, Any]:  # fmt: skip
+             problems: list[tuple[str, str]], decimal: str | None = None) -> dict[str, Any]:  # fmt: skip
     text, subject = _text(values, "text"), _text(values, "subject")
     document, reference, product = (_text(values, n) for n in ("document_number", "reference", "product"))
-    quantity = parse_decimal(values.get("quantity")) if _text(values, "quantity") else None
+    quantity = None
+    try:
+        quantity = (
+            parse_decimal(values.get("quantity"), decimal=decimal) if _text(values, "quantity") else None
+        )
+    except ValueError as exc:
+        problems.append(("quantity", str(exc)))
     lines = [{"product": product, "quantity": str(quantity or 1)}] if product else []
     money = {"currency": currency}
     if kind == Kind.EMAIL:
         return {"subject": subject or text[:120], "body": text}
     if kind == Kind.CALL:
         out: dict[str, Any] = {"summary": text or subject}
-        duration = parse_duration_seconds(values.get("duration_seconds"))
+        duration = None
+        try:
+            duration = parse_duration_seconds(values.get("duration_seconds"))
+        except ValueError as exc:
+            problems.append(("duration_seconds", str(exc)))
         if duration is not None:
             out["duration_seconds"] = duration
         outcome = _enum(values, "outcome", OUTCOME_WORDS, problems)
@@ -210,12 +240,17 @@ def _payload(kind: str, values: Mapping[str, object], amount: Decimal | None, cu
         return {**out, "status": status} if status else out
     if kind == Kind.PAYMENT:
         out = {"amount": str(amount) if amount is not None else None, "invoice_reference": reference, **money}
-        method = choose(_text(values, "status"), METHOD_WORDS) if _text(values, "status") else None
+        # finance exports keep the payment method in a status-like or a free-text column
+        method = choose(_text(values, "status"), METHOD_WORDS) or choose(_text(values, "text"), METHOD_WORDS)
         return {**out, "method": method} if method else out
     if kind == Kind.BALANCE:
         return {"amount": str(amount) if amount is not None else None, **money}
     if kind == Kind.SOCIAL:
-        return {"network": _text(values, "channel") or "other", "text": text or subject}
+        network = _text(values, "channel")
+        return {
+            "network": network if network and not choose(network, CHANNEL_WORDS) else "other",
+            "text": text or subject,
+        }
     if kind == Kind.NOTE:
         return {"text": text or subject}
     return {"label": subject[:100] or _("Imported record"), "text": text}
@@ -253,8 +288,11 @@ def prepare_interaction(
             for name in ("party_external_id", "party_tax_id", "party_email", "party_phone")
             if _text(values, name)
         )
+        used = [
+            n for n in ("party_external_id", "party_tax_id", "party_email", "party_phone") if _text(values, n)
+        ]
         problems.append((
-            "party_external_id",
+            used[0] if used else "party_external_id",
             _("No customer matches %(given)s; import the customers first.") % {"given": given}
             if given else _("The row does not say whose record it is."),
         ))  # fmt: skip
@@ -263,15 +301,32 @@ def prepare_interaction(
         user = get_user_model().objects.filter(username__iexact=_text(values, "user")).first()
     payload: dict[str, Any] = {}
     if chosen is not None:
-        payload = _payload(chosen, values, amount, (_text(values, "currency") or currency).upper(), problems)
+        payload = _payload(
+            chosen, values, amount, (_text(values, "currency") or currency).upper(), problems, decimal
+        )
     if problems or party is None or occurred is None or chosen is None:
         raise RowInvalid(problems)
+    channel = None
+    if _text(values, "channel"):
+        channel = choose(values.get("channel"), CHANNEL_WORDS) or (
+            Channel.SOCIAL if chosen == Kind.SOCIAL else None
+        )
+        if channel is None:
+            raise RowInvalid(
+                [
+                    (
+                        "channel",
+                        _("“%(value)s” is not one of: %(choices)s.")
+                        % {"value": _text(values, "channel"), "choices": ", ".join(CHANNEL_WORDS)},
+                    )
+                ]
+            )
     direction = _text(values, "direction").lower() or None
     direction = {"entrada": "in", "entrante": "in", "salida": "out", "saliente": "out", "inbound": "in",
                  "outbound": "out", "interna": "internal"}.get(direction or "", direction)  # fmt: skip
     return InteractionDraft(
         external_id=_text(values, "external_id")[:200], party=party, kind=chosen, occurred_at=occurred,
-        payload={k: v for k, v in payload.items() if v not in (None, "")}, channel=_text(values, "channel") or None,
+        payload={k: v for k, v in payload.items() if v not in (None, "")}, channel=channel,
         direction=direction, user=user,
     )  # fmt: skip
 

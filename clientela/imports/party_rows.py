@@ -18,9 +18,9 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from clientela.core.actor import Actor
+from clientela.core.actor import Actor, Source
 from clientela.core.changes import field_values, record_snapshot, record_update
-from clientela.core.models import ChangeAction, SourceSystem
+from clientela.core.models import ChangeAction, ObjectChange, SourceSystem
 from clientela.core.text import fold
 from clientela.imports.models import Effect, FieldProvenance, ImportJob
 from clientela.imports.names import split_full_name, tidy_case
@@ -276,7 +276,18 @@ def _fill(
     party: Party, draft: PartyDraft, *, job: ImportJob, actor: Actor, effects: list[Effect], own: bool
 ) -> bool:
     """Set the fields this source owns (or that are empty); never another source's or a person's values."""
-    owners = dict(FieldProvenance.objects.filter(party=party).values_list("field", "source_id"))
+    provenance = {
+        f: (src, at)
+        for f, src, at in FieldProvenance.objects.filter(party=party).values_list("field", "source_id", "at")
+    }
+    owners = {f: src for f, (src, _at) in provenance.items()}
+    # a value someone changed by hand (or through the API) after this source set it is theirs now
+    since = min((at for _src, at in provenance.values()), default=None)
+    edited = set(
+        ObjectChange.objects.filter(aggregate_type="parties.party", aggregate_id=party.pk, time__gt=since,
+                                    field__in=SETTABLE).exclude(source=Source.IMPORT).values_list("field", "time")
+    ) if since is not None and own else set()  # fmt: skip
+    edited_fields = {f for f, at in edited if at > provenance.get(f, (None, at))[1]}
     before: dict[str, Any] = {}
     for name in SETTABLE:
         new = getattr(draft.party, name)
@@ -287,7 +298,7 @@ def _fill(
             party.kind != draft.party.kind
         ):
             continue
-        if old in ("", None) or (own and owners.get(name) == job.source_id):
+        if old in ("", None) or (own and owners.get(name) == job.source_id and name not in edited_fields):
             before[name] = old
             setattr(party, name, new)
     if not before:

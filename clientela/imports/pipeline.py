@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from clientela.imports.readers import ImportFileError, Limits, Row, detect_forma
 from clientela.parties.services import _set_tags
 
 CHUNK = 500
+logger = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 100_000
 
 
@@ -176,6 +178,10 @@ class _Runner:
             draft = self._prepare(values)
         except RowInvalid as exc:
             self._report(row, exc, columns)
+            return None
+        except (ValueError, TypeError) as exc:
+            # a value no parser foresaw is this row's problem, not a reason to stop the import
+            self._error(row, "", "", str(exc))
             return None
         digest = _record_digest(values)
         return Item(row=row, draft=draft, external_id=draft.external_id or "row:" + digest, digest=digest,
@@ -331,8 +337,9 @@ class _Runner:
             if not columns:
                 raise ImportFailed(" ".join(warnings) or _("No column of the file maps to a field."))
             job.rows_total = job.rows_total or table.total_rows_estimate
+            job.message = "\n".join(warnings)[:2000]  # e.g. a column of the mapping missing from the file
             job.status, job.started_at = Status.RUNNING, job.started_at or timezone.now()
-            job.save(update_fields=["status", "started_at", "rows_total"])
+            job.save(update_fields=["status", "started_at", "rows_total", "message"])
             started = time.monotonic()
             first = job.cursor
             if job.mode == Mode.SKIP and not job.dry_run:
@@ -407,3 +414,21 @@ def job_run(
             job.status, job.message, job.finished_at = Status.FAILED, str(exc), timezone.now()
             job.save(update_fields=["status", "message", "finished_at"])
             raise ImportFailed(str(exc)) from exc
+        except DatabaseError as exc:
+            # the database went away or refused the chunk: the job stays resumable from its last commit
+            logger.exception("import %s stopped", job.pk)
+            raise ImportFailed(
+                _(
+                    "The import stopped at row %(n)s because the database refused a write (%(error)s); run it "
+                    "again to resume."
+                )
+                % {"n": job.cursor, "error": exc}
+            ) from exc
+        except Exception as exc:
+            logger.exception("import %s failed", job.pk)
+            message = _("The import stopped at row %(n)s because of an internal error; nothing after the last "
+                        "saved row was written. The error was logged.") % {"n": job.cursor}  # fmt: skip
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=Status.FAILED, message=message, finished_at=timezone.now()
+            )
+            raise ImportFailed(message) from exc

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clientela.imports import views, views_export
+from clientela.imports import views, views_export, views_sources
 
 app_name = "imports"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/progress/", views.job_progress, name="progress"),
     path("<int:pk>/errors.csv", views.job_errors_csv, name="errors_csv"),
     path("<int:pk>/undo/", views.job_undo, name="undo"),
+    path("customers/<int:pk>/sources/", views_sources.customer_sources, name="customer_sources"),
     path("export/customers.csv", views_export.export_csv, name="export_csv"),
     path("export/customers.xlsx", views_export.export_xlsx, name="export_xlsx"),
 ]

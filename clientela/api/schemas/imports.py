@@ -30,7 +30,7 @@ class ImportIn(InputSchema):
     mapping: str | None = Field(
         None, max_length=100_000,
         description=(
-            'JSON text: {"columns": {"column header": "field", ...}, "options": {...}} (see docs/imports.md). '
+            'JSON text: {"columns": {"column header": "field", ...}, "options": {...}} (see docs/import.md). '
             "Without it, columns are recognised from their headers (Spanish and English)."
         ),
     )  # fmt: skip

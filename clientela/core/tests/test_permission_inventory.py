@@ -66,6 +66,7 @@ LOG = "log"
 WEB_ROUTES: dict[str, Route] = {
     "parties:detail": Route(Action.VIEW, {"pk": "party"}, ("GET",)),
     "parties:history": Route(Action.VIEW, {"pk": "party"}, ("GET",)),
+    "imports:customer_sources": Route(Action.VIEW, {"pk": "party"}, ("GET",)),
     "parties:edit": Route(Action.CHANGE, {"pk": "party"}, ("GET", "POST")),
     "parties:validate_existing": Route(Action.CHANGE, {"pk": "party"}, ("POST",)),
     "parties:delete": Route(Action.DELETE, {"pk": "party"}, ("POST",)),

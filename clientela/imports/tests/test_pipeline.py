@@ -212,6 +212,12 @@ def test_support_records_find_customers_by_email_or_phone(tmp_path):
         {"id": "T-2", "type": "call", "created": "2025-11-04T09:00:00+01:00", "customer_phone": "+34 91 234 56 78",
          "description": "Pide presupuesto", "duration": "3:05", "outcome": "contestada"},
         {"id": "T-3", "type": "suggestion", "created": "2025-11-05", "customer_email": "nadie@nada.es", "subject": "x"},
+        {"id": "T-4", "type": "llamada", "created": "2025-11-06T09:00:00+01:00", "customer_email": "jose@ejemplo.es",
+         "duration": "mucho rato", "channel": "teléfono"},
+        {"id": "T-5", "type": "sugerencia", "created": "2025-11-07T09:00:00+01:00", "customer_email": "jose@ejemplo.es",
+         "subject": "Abrir los sábados", "channel": "Tienda"},
+        {"id": "T-6", "type": "nota", "created": "2025-11-07T09:00:00+01:00", "customer_email": "jose@ejemplo.es",
+         "subject": "x", "channel": "paloma mensajera"},
     ]  # fmt: skip
     path = write(
         tmp_path, "tickets.jsonl", "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n"
@@ -219,9 +225,14 @@ def test_support_records_find_customers_by_email_or_phone(tmp_path):
     mapping = tmp_path / "tickets.json"
     mapping.write_text(json.dumps({"columns": {"id": "external_id", "type": "kind", "created": "occurred_at",
         "customer_email": "party_email", "customer_phone": "party_phone", "subject": "subject",
-        "description": "text", "duration": "duration_seconds", "outcome": "outcome"}}), encoding="utf-8")  # fmt: skip
+        "description": "text", "duration": "duration_seconds", "outcome": "outcome", "channel": "channel"}}),
+        encoding="utf-8")  # fmt: skip
     out = run(str(path), "--source", "Soporte", "--entity", "interactions", "--mapping", str(mapping))
-    assert "2 created" in out and "1 with errors" in out
+    assert "3 created" in out and "3 with errors" in out
+    errors = {e.line: (e.column, e.value) for e in RowError.objects.filter(job__source__slug="soporte")}
+    assert errors[3] == ("customer_email", "nadie@nada.es")  # the column the row named its customer by
+    assert errors[4] == ("duration", "mucho rato") and errors[6] == ("channel", "paloma mensajera")
+    assert Interaction.objects.get(external_id="T-5").channel == "store"
     complaint = Interaction.objects.get(external_id="T-1")
     assert complaint.kind == "complaint" and complaint.party.tax_id == "12345678Z"
     call = Interaction.objects.get(external_id="T-2")
@@ -239,7 +250,7 @@ def test_a_job_stopped_midway_resumes_after_its_last_commit(tmp_path, monkeypatc
     actor = actor_for(None)
     job = job_create(actor=actor, path=path, source=source, entity="parties")
 
-    class Crash(Exception):
+    class Crash(BaseException):  # like a KeyboardInterrupt: not an error of the import itself
         pass
 
     def crash(progress: Progress) -> None:
@@ -294,3 +305,53 @@ def test_a_source_is_found_by_code_or_name_whatever_the_case(db):
     assert (new.slug, new.name, new.kind) == ("tienda-online", "Tienda online", "sales")
     assert source_for("TIENDA ONLINE") == new
     assert SourceSystem.objects.filter(slug__in=["erp", "tienda-online"]).count() == 2
+
+
+def test_customer_page_shows_where_each_imported_value_came_from(tmp_path, admin_user, client_for, users):
+    run(str(write(tmp_path, "clientes.csv", FINANCE, "cp1252")), "--source", "Contabilidad")
+    shop = "id,first_name,last_name,email\nS-9,Pepe,Garcia,jose@ejemplo.es\n"
+    run(str(write(tmp_path, "shop.csv", shop)), "--source", "Tienda")
+    jose = Party.objects.get(tax_id="12345678Z")
+    client = client_for(admin_user)
+    page = client.get(f"/customers/{jose.pk}/").content.decode()
+    assert f"/imports/customers/{jose.pk}/sources/" in page
+    body = client.get(f"/imports/customers/{jose.pk}/sources/").content.decode()
+    assert "Contabilidad" in body and "Tienda" in body
+    assert "<code>C-002</code>" in body and "<code>S-9</code>" in body
+    assert "Tax id" in body and "/imports/" in body  # the field, and a link to the import that set it
+    untouched = make_person(admin_user, given_names="Nadie")
+    assert (
+        "entered in Clientela" in client.get(f"/imports/customers/{untouched.pk}/sources/").content.decode()
+    )
+
+
+def test_a_value_corrected_by_hand_is_not_overwritten_by_the_next_import(tmp_path, admin_user):
+    from clientela.parties.services import party_update
+
+    run(str(write(tmp_path, "c.csv", FINANCE, "cp1252")), "--source", "Contabilidad")
+    taller = Party.objects.get(tax_id="B12345674")
+    party_update(actor=actor_for(admin_user), party=taller, data={"legal_name": "Talleres Pérez Hermanos SL"})
+    newer = FINANCE.replace("TALLERES PÉREZ SL", "TALLERES PÉREZ E HIJOS SL").replace(
+        "GARCÍA LÓPEZ, JOSÉ", "GARCÍA LÓPEZ, JOSEP"
+    )
+    run(str(write(tmp_path, "c2.csv", newer, "cp1252")), "--source", "Contabilidad")
+    taller.refresh_from_db()
+    assert taller.legal_name == "Talleres Pérez Hermanos SL"  # the person's correction stands
+    assert (
+        Party.objects.get(tax_id="12345678Z").given_names == "Josep"
+    )  # untouched fields still follow the source
+
+
+def test_an_unexpected_error_fails_the_job_with_a_message_not_a_traceback(tmp_path, monkeypatch):
+    from clientela.imports import party_bulk
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(party_bulk, "existing_matches", broken)
+    with pytest.raises(CommandError) as err:
+        run(str(write(tmp_path, "c.csv", FINANCE, "cp1252")), "--source", "Contabilidad")
+    assert "internal error" in str(err.value) and "disk on fire" not in str(err.value)
+    job = ImportJob.objects.get()
+    assert job.status == Status.FAILED and "internal error" in job.message
+    assert Party.objects.count() == 0

@@ -50,7 +50,7 @@ class Command(BaseCommand):
             except MappingError as exc:
                 raise CommandError("\n".join([_("The mapping is not valid:"), *exc.messages])) from exc
         source = source_for(options["source"], options["source_kind"])
-        actor = Actor(user=None, source=Source.CLI, label="clientela import")
+        actor = Actor(user=None, source=Source.IMPORT, label="clientela import")
         try:
             job = job_create(
                 actor=actor, path=path, source=source, entity=options["entity"], mapping=mapping,
