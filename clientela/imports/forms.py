@@ -11,7 +11,7 @@ import re
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -170,7 +170,7 @@ def upload_problem(upload: UploadedFile) -> str | None:
 def posted_headers(data: Any) -> list[str]:
     """The headers a submitted mapping page showed (``hdr_0``, ``hdr_1``...), to notice when new reading
     options changed the columns."""
-    out = []
+    out: list[str] = []
     while f"hdr_{len(out)}" in data:
         out.append(data[f"hdr_{len(out)}"])
     return out
@@ -238,7 +238,7 @@ class UploadForm(forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         name = (data.get("new_source") or "").strip()
         if data.get("source") is None and not name:
             self.add_error("new_source", _("Choose a source from the list or type the name of a new one."))
@@ -302,7 +302,10 @@ class MappingForm(forms.Form):
             )
             self.fields[f"col_{index}"] = forms.ChoiceField(label=header, choices=choices, required=False)
         if entity == Entity.INTERACTIONS:
-            self.fields["kind"].choices = [("", _("Given by a column of the file")), *Kind.choices]
+            cast(forms.ChoiceField, self.fields["kind"]).choices = [
+                ("", _("Given by a column of the file")),
+                *Kind.choices,
+            ]
         else:
             del self.fields["kind"]
         if file_format != "csv":
@@ -311,7 +314,10 @@ class MappingForm(forms.Form):
             del self.fields["encoding"]
         else:
             self._add_choice("encoding", (self.initial or {}).get("encoding") or self.data.get("encoding"))
-        self.fields["default_country"].choices = [("", _("Not set")), *country_choices()]
+        cast(forms.ChoiceField, self.fields["default_country"]).choices = [
+            ("", _("Not set")),
+            *country_choices(),
+        ]
         self.fields["date_format"].help_text = _(
             "For example %(format)s for 31/12/2025. Empty: dates are recognised automatically."
         ) % {"format": "%d/%m/%Y"}
@@ -321,9 +327,10 @@ class MappingForm(forms.Form):
 
     def _add_choice(self, name: str, value: str | None) -> None:
         """Keep a detected value that is not among the usual choices selectable."""
-        f = self.fields[name]
-        if value and value not in {v for v, _label in f.choices}:
-            f.choices = [*f.choices, (value, value)]
+        f = cast(forms.ChoiceField, self.fields[name])
+        current = list(cast(list[tuple[str, str]], f.choices))
+        if value and value not in {v for v, _label in current}:
+            f.choices = [*current, (value, value)]
 
     date_formats = DATE_FORMATS
 

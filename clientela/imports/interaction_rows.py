@@ -258,7 +258,7 @@ def _payload(kind: str, values: Mapping[str, object], amount: Decimal | None, cu
 
 def prepare_interaction(
     values: Mapping[str, object], *, source: SourceSystem, kind: str | None, region: str, currency: str,
-    decimal: str | None, date_format: str | None, tz: str,
+    decimal: str | None, date_format: str | None, tz: str, resolver: Any = None,
 ) -> InteractionDraft:  # fmt: skip
     """Validate one row into a draft; RowInvalid lists every problem by canonical field."""
     problems: list[tuple[str, str]] = []
@@ -281,7 +281,7 @@ def prepare_interaction(
         amount = parse_decimal(values.get("amount"), decimal=decimal)
     except ValueError as exc:
         problems.append(("amount", str(exc)))
-    party = find_party(values, source, region)
+    party = resolver.find(values) if resolver is not None else find_party(values, source, region)
     if party is None:
         given = ", ".join(
             f"{name} {_text(values, name)}"
@@ -331,6 +331,15 @@ def prepare_interaction(
     )  # fmt: skip
 
 
+def ledger_problems(exc: ValidationError) -> RowInvalid:
+    """The ledger's validation errors as row problems, by the canonical field they concern."""
+    problems: list[tuple[str, str]] = []
+    for path, messages in exc.message_dict.items():
+        field = path.split(".")[-1] if path.startswith("payload") else path
+        problems.extend((field, str(m)) for m in messages)
+    return RowInvalid(problems)
+
+
 def write_interaction(
     draft: InteractionDraft, *, actor: Any, source: SourceSystem, external_id: str
 ) -> tuple[Any, str, Any]:
@@ -346,11 +355,7 @@ def write_interaction(
             external_id=external_id, refresh_stats=False,
         )  # fmt: skip
     except ValidationError as exc:
-        problems: list[tuple[str, str]] = []
-        for path, messages in exc.message_dict.items():
-            field = path.split(".")[-1] if path.startswith("payload") else path
-            problems.extend((field, str(m)) for m in messages)
-        raise RowInvalid(problems) from exc
+        raise ledger_problems(exc) from exc
     outcome = {"created": "created", "unchanged": "unchanged"}.get(logged.outcome, "updated")
     return logged.interaction, outcome, logged.interaction.supersedes if outcome == "updated" else None
 

@@ -70,6 +70,11 @@ class ImportJob(models.Model):
     def __str__(self) -> str:
         return f"{self.source} · {self.original_name}"
 
+    @property
+    def is_draft(self) -> bool:
+        """An uploaded file whose columns were never confirmed: nothing is queued or running for it."""
+        return self.status == Status.PENDING and not self.dry_run and not self.mapping
+
 
 class RowError(models.Model):
     """A problem with one row (and column) of an import, in the language of the person who ran it."""

@@ -31,7 +31,7 @@ class Item:
     """One prepared row of the chunk."""
 
     row: Any
-    draft: PartyDraft
+    draft: Any  # a PartyDraft or an InteractionDraft, as the job's records are
     external_id: str  # the source's id, or a digest-based one for rows without it
     digest: str
     raw: dict[str, Any]

@@ -123,6 +123,7 @@ class _Runner:
         self.errors: list[RowError] = []
         self.effects: list[Effect] = []
         self.touched: set[int] = set()
+        self.resolver: Any = None
 
     # --- one row ------------------------------------------------------------------------------------
     def _prepare(self, values: dict[str, object]) -> Any:
@@ -140,7 +141,7 @@ class _Runner:
             currency=(opts.default_currency if opts else None) or job.source.default_currency
             or settings.CLIENTELA_DEFAULT_CURRENCY,
             decimal=opts.decimal if opts else None, date_format=self.date_format,
-            tz=default_timezone(job.source, opts.timezone if opts else None),
+            tz=default_timezone(job.source, opts.timezone if opts else None), resolver=self.resolver,
         )  # fmt: skip
 
     def _write(self, draft: Any, external_id: str) -> tuple[int, str, str]:
@@ -192,6 +193,13 @@ class _Runner:
         from clientela.imports.party_bulk import existing_matches, insert_new, split_new
 
         job = self.job
+        if job.entity == Entity.INTERACTIONS:
+            from clientela.imports.interaction_bulk import PartyResolver
+
+            rows = [{f: r.values.get(h) for h, f in columns.items()} for r in batch if not r.problem]
+            self.resolver = PartyResolver(
+                rows, job.source_id, self.default_country or settings.CLIENTELA_DEFAULT_REGION
+            )
         items = [item for row in batch if (item := self._item(row, columns)) is not None]
         records = {
             r.external_id: r
@@ -211,8 +219,7 @@ class _Runner:
             else:
                 fresh.append(item)
         if job.entity != Entity.PARTIES:
-            for item in fresh:
-                self._write_item(item, columns)
+            self._interactions(fresh, columns)
             return
         found = existing_matches([i for i in fresh if i.record is None], job)
         candidates = [i for i in fresh if i.record is None]
@@ -230,6 +237,59 @@ class _Runner:
             else:
                 job.created += len(new)
                 self.touched.update(i.party_id for i in new if i.party_id)
+        later.sort(key=lambda i: i.row.index)
+        for item in later:
+            self._write_item(item, columns)
+
+    def _interactions(self, fresh: list[Item], columns: dict[str, str]) -> None:
+        """New ledger rows of the chunk validated one by one and inserted together; possible corrections
+        (an id the ledger or the chunk already has) go row by row through ``interaction_log``."""
+        from django.core.exceptions import ValidationError
+
+        from clientela.imports.interaction_bulk import already_logged, employers, insert_new
+        from clientela.imports.interaction_rows import ledger_problems
+        from clientela.interactions.services import interaction_fields
+
+        job = self.job
+        later = [i for i in fresh if i.record is not None]
+        candidates = [i for i in fresh if i.record is None]
+        logged = already_logged(job, [i.external_id for i in candidates])
+        new: list[Item] = []
+        seen: set[str] = set()
+        for item in candidates:
+            if item.external_id in logged or item.external_id in seen:
+                later.append(item)
+            else:
+                seen.add(item.external_id)
+                new.append(item)
+        works_at = employers({i.draft.party.pk for i in new if i.draft.party.kind == "person"})
+        valid: list[Item] = []
+        fields: list[dict[str, Any]] = []
+        for item in new:
+            d = item.draft
+            try:
+                fields.append(
+                    interaction_fields(
+                        actor=self.actor, party=d.party, kind=d.kind, occurred_at=d.occurred_at, payload=d.payload,
+                        channel=d.channel, direction=d.direction, user=d.user, source=job.source,
+                        external_id=item.external_id, filed=works_at.get(d.party.pk),
+                    )
+                )  # fmt: skip
+            except ValidationError as exc:
+                self._report(item.row, ledger_problems(exc), columns)
+                continue
+            valid.append(item)
+        if valid:
+            mark = len(self.effects)
+            try:
+                with transaction.atomic():
+                    touched = insert_new(valid, fields, job=job, actor=self.actor, effects=self.effects)
+            except DatabaseError:
+                del self.effects[mark:]
+                later += valid
+            else:
+                job.created += len(valid)
+                self.touched |= touched
         later.sort(key=lambda i: i.row.index)
         for item in later:
             self._write_item(item, columns)

@@ -34,7 +34,7 @@ _MAX_SHOWN_CHARS = 120
 
 def is_draft(job: ImportJob) -> bool:
     """An uploaded file whose columns were never confirmed: nothing is queued or running for it."""
-    return job.status == Status.PENDING and not job.dry_run and not job.mapping
+    return job.is_draft
 
 
 def jobs() -> QuerySet[ImportJob]:
@@ -45,8 +45,6 @@ def jobs() -> QuerySet[ImportJob]:
 def job_list(*, cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
     """One keyset page of jobs, newest first; one query whatever the number of jobs."""
     page = keyset_page(jobs(), ordering=JOB_ORDER, kinds=("datetime", "int"), cursor=cursor, size=size)
-    for job in page.items:
-        job.is_draft = is_draft(job)
     return page
 
 
@@ -55,7 +53,6 @@ def job_get(pk: int) -> ImportJob:
     job = jobs().filter(pk=pk).first()
     if job is None:
         raise Http404
-    job.is_draft = is_draft(job)
     return job
 
 

@@ -154,6 +154,62 @@ def filed_under(party: Party, organisation: Party | None) -> Party | None:
     return job.organisation if job else None
 
 
+_NO_EMPLOYER_LOOKUP = object()
+
+
+def interaction_fields(
+    *,
+    actor: Actor,
+    party: Party,
+    kind: str,
+    occurred_at: dt.datetime | str,
+    payload: Mapping[str, Any],
+    channel: str | None = None,
+    direction: str | None = None,
+    user: User | None = None,
+    organisation: Party | None = None,
+    source: SourceSystem,
+    external_id: str = "",
+    filed: Party | object | None = _NO_EMPLOYER_LOOKUP,
+) -> dict[str, Any]:
+    """Validate one interaction and return the field values of its ledger row (nothing is written).
+
+    ``interaction_log`` writes one such row; bulk loaders (imports) validate many with this and insert
+    them together. ``filed`` is the organisation the row is filed under when the caller already knows
+    it (from one query for many rows); otherwise it is looked up (``filed_under``).
+    """
+    when, parsed, channel, direction = _validate(
+        kind=kind,
+        occurred_at=occurred_at,
+        payload=payload,
+        channel=channel,
+        direction=direction,
+        external_id=external_id,
+        organisation=organisation,
+        party=party,
+    )
+    if filed is _NO_EMPLOYER_LOOKUP or organisation is not None or party.kind == PartyKind.ORGANISATION:
+        filed = filed_under(party, organisation)
+    amount, currency = parsed.money()
+    return {
+        "kind": kind,
+        "occurred_at": when,
+        "channel": channel,
+        "direction": direction,
+        "party": party,
+        "organisation": filed,
+        "user": user
+        or (actor.user if kind not in (Kind.PURCHASE, Kind.INVOICE, Kind.PAYMENT, Kind.BALANCE) else None),
+        "source": source,
+        "external_id": external_id,
+        "summary": parsed.summary()[:300],
+        "payload": dump_payload(parsed),
+        "amount": amount.quantize(Decimal("0.01")) if amount is not None else None,
+        "currency": currency,
+        "status": str(getattr(parsed, "status", "") or ""),
+    }
+
+
 @transaction.atomic
 def interaction_log(
     *,
@@ -179,36 +235,21 @@ def interaction_log(
     if actor.user is not None and not may_log(actor.user, party):
         raise NotPermitted()
     external_id = (external_id or "").strip()
-    when, parsed, channel, direction = _validate(
+    fields = interaction_fields(
+        actor=actor,
+        party=party,
         kind=kind,
         occurred_at=occurred_at,
         payload=payload,
         channel=channel,
         direction=direction,
-        external_id=external_id,
+        user=user,
         organisation=organisation,
-        party=party,
+        source=source or manual_source(),
+        external_id=external_id,
     )
-    source = source or manual_source()
-    organisation = filed_under(party, organisation)
-    amount, currency = parsed.money()
-    fields = {
-        "kind": kind,
-        "occurred_at": when,
-        "channel": channel,
-        "direction": direction,
-        "party": party,
-        "organisation": organisation,
-        "user": user
-        or (actor.user if kind not in (Kind.PURCHASE, Kind.INVOICE, Kind.PAYMENT, Kind.BALANCE) else None),
-        "source": source,
-        "external_id": external_id,
-        "summary": parsed.summary()[:300],
-        "payload": dump_payload(parsed),
-        "amount": amount.quantize(Decimal("0.01")) if amount is not None else None,
-        "currency": currency,
-        "status": str(getattr(parsed, "status", "") or ""),
-    }
+    organisation = fields["organisation"]
+    source = fields["source"]
     previous = None
     if external_id:
         previous = (
