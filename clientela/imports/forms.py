@@ -16,9 +16,8 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.utils.text import get_valid_filename, slugify
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -176,18 +175,6 @@ def posted_headers(data: Any) -> list[str]:
     return out
 
 
-def source_named(name: str, kind: str | None = None) -> SourceSystem:
-    """The source a person means by ``name`` (its code, its name in any case, or the code that name would
-    get), registered on first use. Registering "ERP" when the code "erp" exists would break its uniqueness."""
-    name = name.strip()
-    found = (
-        SourceSystem.objects.filter(Q(slug=name) | Q(name__iexact=name) | Q(slug=slugify(name)[:64]))
-        .order_by("pk")
-        .first()
-    )
-    return found or source_for(name, kind)
-
-
 # --- step 1: upload --------------------------------------------------------------------------------------
 
 
@@ -251,7 +238,7 @@ class UploadForm(forms.Form):
         chosen = self.cleaned_data.get("source")
         if chosen is not None:
             return chosen
-        return source_named(self.cleaned_data["new_source"], self.cleaned_data.get("source_kind") or None)
+        return source_for(self.cleaned_data["new_source"], self.cleaned_data.get("source_kind") or None)
 
 
 # --- step 2: mapping -------------------------------------------------------------------------------------

@@ -19,11 +19,11 @@ from clientela.api.schemas.common import READ_ERRORS, WRITE_ERRORS, Problem, id_
 from clientela.api.schemas.imports import ImportIn, ImportOut, RowErrorOut, UndoOut
 from clientela.imports import selectors
 from clientela.imports.fields import IDENTIFYING_FIELDS
-from clientela.imports.forms import discard_upload, source_named, store_upload, upload_problem
+from clientela.imports.forms import discard_upload, store_upload, upload_problem
 from clientela.imports.mapping import ImportOptions, Mapping, MappingError, parse_mapping, resolve_columns
 from clientela.imports.models import ImportJob
 from clientela.imports.permissions import IMPORT_REFUSED, may_import
-from clientela.imports.pipeline import ImportFailed, job_create
+from clientela.imports.pipeline import ImportFailed, job_create, source_for
 from clientela.imports.readers import ImportFileError, detect_format
 from clientela.imports.suggest import suggest_mapping
 from clientela.imports.tasks import enqueue_import
@@ -108,7 +108,7 @@ def imports_create(
         mapping = _file_mapping(path, mapping, entity)
         with transaction.atomic():
             job = job_create(
-                actor=request_actor(request), path=path, source=source_named(payload.source, payload.source_kind),
+                actor=request_actor(request), path=path, source=source_for(payload.source, payload.source_kind),
                 entity=entity, mapping=mapping, mode=payload.mode.value, dry_run=payload.dry_run,
             )  # fmt: skip
             fresh = Path(job.file_path) == path.resolve()
