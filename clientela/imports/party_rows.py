@@ -179,7 +179,7 @@ def prepare_party(
     party.notes = str(values.get("notes") or "")
     party.owner_id = _owner(values, problems)
     errors = Errors()
-    clean_party(party, errors)
+    clean_party(party, errors, model_checks=False)  # the quick checks: this runs for every row
     for path, messages in errors.by_path.items():
         problems.extend((PARTY_FIELD_COLUMN.get(path, ""), m) for m in messages)
     region = (country or settings.CLIENTELA_DEFAULT_REGION).upper()
@@ -187,9 +187,16 @@ def prepare_party(
     for column, data in _contacts(values, source, region):
         cp = ContactPoint(**data)
         cp_errors = Errors()
-        clean_contact_point(cp, party, cp_errors, "")
+        clean_contact_point(cp, party, cp_errors, "", model_checks=False)
         if cp_errors.by_path:
-            problems.extend((column, m) for messages in cp_errors.by_path.values() for m in messages)
+            for path, messages in cp_errors.by_path.items():
+                # an address's parts and a social network have columns of their own
+                where = (
+                    path
+                    if path in ("street", "postal_code", "city", "region", "country", "social_network")
+                    else column
+                )
+                problems.extend((where, m) for m in messages)
         else:
             draft.contacts.append((column, cp))
     tags = _text(values, "tags")

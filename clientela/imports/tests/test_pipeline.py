@@ -355,3 +355,12 @@ def test_an_unexpected_error_fails_the_job_with_a_message_not_a_traceback(tmp_pa
     job = ImportJob.objects.get()
     assert job.status == Status.FAILED and "internal error" in job.message
     assert Party.objects.count() == 0
+
+
+def test_values_too_long_for_their_field_are_row_errors(tmp_path):
+    rows = FINANCE.replace("28001", "2" * 30).replace("Cádiz", "C" * 150)
+    out = run(str(write(tmp_path, "c.csv", rows, "cp1252")), "--source", "Contabilidad")
+    assert "0 created" in out
+    errors = {(e.line, e.column) for e in RowError.objects.all()}
+    assert (2, "C.P.") in errors and (3, "Población") in errors
+    assert "at most" in RowError.objects.filter(column="C.P.").first().message
