@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clientela.core.bulk import TableWriter
-from clientela.imports.models import Effect, Entity, ImportJob, SourceRecord
+from clientela.imports.models import Entity, ImportJob, SourceRecord
 from clientela.interactions.models import Interaction
 from clientela.parties.choices import PHONE_KINDS, ContactKind
 from clientela.parties.models import ContactPoint, Party, Relationship, SourceLink
@@ -133,7 +133,7 @@ def already_logged(job: ImportJob, external_ids: Sequence[str]) -> set[str]:
 
 
 def insert_new(items: Sequence[Any], fields: Sequence[dict[str, Any]], *, job: ImportJob, actor: Any,
-               effects: list[Effect]) -> set[int]:  # fmt: skip
+               effects: list[Any]) -> set[int]:  # fmt: skip
     """Insert the validated rows (``fields`` as ``interaction_fields`` returns them) with their source
     records; returns the customers whose figures need refreshing."""
     user_id = actor.user.pk if actor.user is not None else None
@@ -153,10 +153,6 @@ def insert_new(items: Sequence[Any], fields: Sequence[dict[str, Any]], *, job: I
          for i, pk in zip(items, ids, strict=True)],
         returning=True,
     )  # fmt: skip
-    effects.extend(
-        Effect(job=job, model="interactions.interaction", object_id=pk, action="create") for pk in ids
-    )
-    effects.extend(
-        Effect(job=job, model="imports.sourcerecord", object_id=pk, action="create") for pk in record_ids
-    )
+    effects.extend((job.pk, "interactions.interaction", pk, "create", None) for pk in ids)
+    effects.extend((job.pk, "imports.sourcerecord", pk, "create", None) for pk in record_ids)
     return touched

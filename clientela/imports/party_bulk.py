@@ -121,11 +121,16 @@ CHANGE_COLUMNS = ("actor_user", "actor_token_id", "actor_label", "source", "requ
 EFFECT_COLUMNS = ("job", "model", "object_id", "action", "before")
 
 
-def insert_effects(effects: Sequence[Effect]) -> None:
-    insert_instances(Effect, effects, EFFECT_COLUMNS)
+def insert_effects(effects: Sequence[Effect | tuple[Any, ...]]) -> None:
+    """Write undo effects: ``Effect`` instances from the row-by-row paths, plain tuples
+    ``(job id, model, object id, action, before)`` from the bulk ones (cheaper by the hundred thousand)."""
+    rows = [
+        e if isinstance(e, tuple) else (e.job_id, e.model, e.object_id, e.action, e.before) for e in effects
+    ]
+    TableWriter(Effect, EFFECT_COLUMNS).insert(rows)
 
 
-def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: list[Effect],
+def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: list[Any],
                tags: Callable[[Party, list[str]], Any]) -> None:  # fmt: skip
     """Create the customers of ``items`` with everything that goes with them; sets ``item.party_id``.
 
@@ -183,10 +188,6 @@ def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: 
                                                      "field": ""}).insert(changes)  # fmt: skip
     # Undo walks effects newest first: records and links go before the customers they point at. A new
     # customer's contact points need no effect of their own: they stay with it in the recycle bin.
-    effects.extend(Effect(job=job, model="parties.party", object_id=p.pk, action="create") for p in parties)
-    effects.extend(
-        Effect(job=job, model="parties.sourcelink", object_id=pk, action="create") for pk in link_ids
-    )
-    effects.extend(
-        Effect(job=job, model="imports.sourcerecord", object_id=pk, action="create") for pk in record_ids
-    )
+    effects.extend((job.pk, "parties.party", p.pk, "create", None) for p in parties)
+    effects.extend((job.pk, "parties.sourcelink", pk, "create", None) for pk in link_ids)
+    effects.extend((job.pk, "imports.sourcerecord", pk, "create", None) for pk in record_ids)

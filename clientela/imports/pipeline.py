@@ -121,7 +121,7 @@ class _Runner:
         ).upper()
         self.date_format = options.date_format if options else None
         self.errors: list[RowError] = []
-        self.effects: list[Effect] = []
+        self.effects: list[Any] = []  # Effect instances and bulk tuples (see insert_effects)
         self.touched: set[int] = set()
         self.resolver: Any = None
 
