@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from django import template
 from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -96,3 +98,15 @@ def field_label(change: Any) -> str:
 @register.simple_tag
 def badge(text: str, kind: str = "secondary") -> SafeString:
     return format_html('<span class="badge text-bg-{}">{}</span>', kind, text)
+
+
+@lru_cache(maxsize=4096)
+def _reverse(name: str, args: tuple[Any, ...], prefix: str, urlconf: str | None) -> str:
+    return reverse(name, args=args, urlconf=urlconf)
+
+
+@register.simple_tag
+def link(name: str, *args: Any) -> str:
+    """``{% url %}`` for the hot pages, remembered per process: the routes never change while it runs,
+    and reversing each of a page's twenty links again cost about a tenth of the customer page."""
+    return _reverse(name, tuple(str(a) for a in args), get_script_prefix(), get_urlconf())
