@@ -100,6 +100,9 @@ class SourceSystem(models.Model):
     default_country = models.CharField(_("default country"), max_length=2, blank=True)
     default_currency = models.CharField(_("default currency"), max_length=3, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # The import mapping saved for this source's files, by kind of record ("parties", "interactions"):
+    # the same JSON shape as a mapping file, used when an import names no mapping.
+    mapping_templates = models.JSONField(_("import templates"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -274,6 +274,9 @@ class MappingForm(forms.Form):
         label=gettext_lazy("Time zone"), required=False, max_length=64,
         help_text=gettext_lazy("For dates and times without one, such as Europe/Madrid."),
     )  # fmt: skip
+    save_template = forms.BooleanField(
+        label=gettext_lazy("Remember this mapping for this source's next files"), required=False,
+    )  # fmt: skip
 
     def __init__(self, *args: Any, headers: list[str], entity: str, file_format: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

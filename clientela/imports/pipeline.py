@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.actor import Actor, Source
 from clientela.core.models import SourceKind, SourceSystem
-from clientela.imports.mapping import Mapping, parse_mapping, resolve_columns
+from clientela.imports.mapping import Mapping, MappingError, parse_mapping, resolve_columns
 from clientela.imports.models import Effect, Entity, ImportJob, Mode, RowError, SourceRecord, Status
 from clientela.imports.party_bulk import Item, insert_effects
 from clientela.imports.readers import ImportFileError, Limits, Row, detect_format, open_table
@@ -68,6 +68,28 @@ def source_for(name: str, kind: str | None = None) -> SourceSystem:
     if found is not None:
         return found
     return SourceSystem.objects.create(slug=slug, name=name, kind=kind or SourceKind.OTHER)
+
+
+def mapping_template(source: SourceSystem, entity: str) -> Mapping | None:
+    """The mapping saved for this source's files of ``entity``, if any (still valid for today's fields)."""
+    saved = (source.mapping_templates or {}).get(entity)
+    if not saved:
+        return None
+    try:
+        return parse_mapping(saved, entity=entity)
+    except MappingError:
+        return None  # a template from an older version: suggestions take over
+
+
+def mapping_template_save(*, source: SourceSystem, entity: str, mapping: Mapping) -> None:
+    """Keep ``mapping`` as the template for this source's files of ``entity`` (replacing the previous one)."""
+    with transaction.atomic():
+        locked = SourceSystem.objects.select_for_update().get(pk=source.pk)
+        templates = dict(locked.mapping_templates or {})
+        templates[entity] = mapping.to_json()
+        locked.mapping_templates = templates
+        locked.save(update_fields=["mapping_templates"])
+        source.mapping_templates = templates
 
 
 def job_create(

@@ -38,7 +38,13 @@ from clientela.imports.forms import (
 from clientela.imports.mapping import Mapping, MappingError, parse_mapping
 from clientela.imports.models import ImportJob, Status
 from clientela.imports.permissions import IMPORT_REFUSED, may_import
-from clientela.imports.pipeline import ImportFailed, job_create, job_run
+from clientela.imports.pipeline import (
+    ImportFailed,
+    job_create,
+    job_run,
+    mapping_template,
+    mapping_template_save,
+)
 from clientela.imports.readers import ImportFileError, detect_format
 from clientela.imports.suggest import suggest_mapping
 from clientela.imports.tasks import enqueue_import
@@ -147,7 +153,8 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     kwargs = {"entity": job.entity, "file_format": job.format}
     if request.method == "GET":
         previous = selectors.latest_dry_run(job)
-        stored = (previous.mapping if previous else None) or {}
+        template = mapping_template(job.source, job.entity)
+        stored = (previous.mapping if previous else None) or (template.to_json() if template else {})
         delimiter, encoding = _reading_options(stored.get("options") or {})
         try:
             sample = selectors.file_sample(
@@ -188,6 +195,8 @@ def job_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     if problem := form.identifying_problem():
         form.add_error(None, problem)
         return _mapping_page(request, job, form=form, sample=sample)
+    if form.cleaned_data.get("save_template"):
+        mapping_template_save(source=job.source, entity=job.entity, mapping=mapping)
     if request.POST.get("action") == "dry_run":
         return _dry_run(request, job, mapping, form, sample)
     with transaction.atomic():

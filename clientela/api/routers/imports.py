@@ -23,7 +23,7 @@ from clientela.imports.forms import discard_upload, store_upload, upload_problem
 from clientela.imports.mapping import ImportOptions, Mapping, MappingError, parse_mapping, resolve_columns
 from clientela.imports.models import ImportJob
 from clientela.imports.permissions import IMPORT_REFUSED, may_import
-from clientela.imports.pipeline import ImportFailed, job_create, source_for
+from clientela.imports.pipeline import ImportFailed, job_create, mapping_template, source_for
 from clientela.imports.readers import ImportFileError, detect_format
 from clientela.imports.suggest import suggest_mapping
 from clientela.imports.tasks import enqueue_import
@@ -105,10 +105,12 @@ def imports_create(
     path = store_upload(file)
     job: ImportJob | None = None
     try:
-        mapping = _file_mapping(path, mapping, entity)
+        source = source_for(payload.source, payload.source_kind)
+        # without a mapping: the source's saved template, else the columns recognised from the headers
+        mapping = _file_mapping(path, mapping or mapping_template(source, entity), entity)
         with transaction.atomic():
             job = job_create(
-                actor=request_actor(request), path=path, source=source_for(payload.source, payload.source_kind),
+                actor=request_actor(request), path=path, source=source,
                 entity=entity, mapping=mapping, mode=payload.mode.value, dry_run=payload.dry_run,
             )  # fmt: skip
             fresh = Path(job.file_path) == path.resolve()

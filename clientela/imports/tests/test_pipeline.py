@@ -364,3 +364,29 @@ def test_values_too_long_for_their_field_are_row_errors(tmp_path):
     errors = {(e.line, e.column) for e in RowError.objects.all()}
     assert (2, "C.P.") in errors and (3, "Población") in errors
     assert "at most" in RowError.objects.filter(column="C.P.").first().message
+
+
+def test_a_mapping_saved_for_a_source_is_used_for_its_next_files(tmp_path):
+    mapping = tmp_path / "facturas.json"
+    mapping.write_text(json.dumps(INVOICE_MAPPING), encoding="utf-8")
+    run(str(write(tmp_path, "clientes.csv", FINANCE, "cp1252")), "--source", "Contabilidad")
+    with pytest.raises(CommandError):
+        run(str(write(tmp_path, "f0.csv", INVOICES, "cp1252")), "--source", "Contabilidad", "--save-mapping")
+    out = run(str(write(tmp_path, "f1.csv", INVOICES, "cp1252")), "--source", "Contabilidad", "--entity",
+              "interactions", "--mapping", str(mapping), "--save-mapping")  # fmt: skip
+    assert "Saved the mapping" in out and "2 created" in out
+    assert (
+        SourceSystem.objects.get(slug="contabilidad").mapping_templates["interactions"]["options"]["kind"]
+        == "invoice"
+    )
+    # a newer export, no --mapping: the template reads it (the headers alone would not say it is invoices)
+    newer = INVOICES.replace("F-2;F-2;16/03/2025;C-002;99,90", "F-5;F-5;16/04/2025;C-002;19,90")
+    out = run(
+        str(write(tmp_path, "f2.csv", newer, "cp1252")),
+        "--source",
+        "Contabilidad",
+        "--entity",
+        "interactions",
+    )
+    assert "1 created" in out and "1 unchanged" in out
+    assert Interaction.objects.get(external_id="F-5").kind == "invoice"

@@ -473,3 +473,20 @@ def test_the_task_survives_a_crash_and_never_runs_a_job_twice(admin_user, tmp_pa
     assert tasks.run_import.call(job.pk) == "failed"  # not waiting any more: left alone
     assert tasks.run_import.call(999_999) == "missing"
     assert not Party.objects.exists()
+
+
+def test_a_mapping_kept_as_the_sources_template_prefills_its_next_upload(
+    admin, django_capture_on_commit_callbacks
+):
+    job = uploaded_job(admin)
+    # the person maps "Teléfono" to the mobile rather than the suggested phone
+    with django_capture_on_commit_callbacks(execute=True):
+        response = mapping_post(admin, job, col_3="mobile", save_template="on")
+    assert response.status_code == 302
+    source = ImportJob.objects.get(pk=job.pk).source
+    assert "parties" in source.mapping_templates
+    ImportJob.objects.all().delete()
+    second = uploaded_job(admin, new_source="", source=str(source.pk))
+    html = admin.get(f"/imports/{second.pk}/mapping/").content.decode()
+    assert selected(html, "col_3") == "mobile"  # the template's choice, not the suggestion
+    assert selected(html, "col_1") == "tax_id"

@@ -21,7 +21,15 @@ from clientela.core.actor import Actor, Source
 from clientela.core.models import SourceKind
 from clientela.imports.mapping import MappingError, parse_mapping
 from clientela.imports.models import Entity, Mode, RowError
-from clientela.imports.pipeline import ImportFailed, Progress, job_create, job_run, source_for
+from clientela.imports.pipeline import (
+    ImportFailed,
+    Progress,
+    job_create,
+    job_run,
+    mapping_template,
+    mapping_template_save,
+    source_for,
+)
 from clientela.imports.readers import ImportFileError
 
 
@@ -36,6 +44,10 @@ class Command(BaseCommand):
         parser.add_argument("--mapping", help="a JSON mapping file: columns -> canonical fields, options")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--mode", choices=Mode.values, default=Mode.SKIP)
+        parser.add_argument(
+            "--save-mapping", action="store_true",
+            help="keep --mapping as this source's template: later imports of its files without --mapping use it",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -49,7 +61,16 @@ class Command(BaseCommand):
                 ) from exc
             except MappingError as exc:
                 raise CommandError("\n".join([_("The mapping is not valid:"), *exc.messages])) from exc
+        if options["save_mapping"] and mapping is None:
+            raise CommandError(_("--save-mapping needs --mapping."))
+        if not Path(options["file"]).is_file():
+            raise CommandError(_("There is no file %(path)s.") % {"path": options["file"]})
         source = source_for(options["source"], options["source_kind"])
+        if options["save_mapping"] and mapping is not None:
+            mapping_template_save(source=source, entity=options["entity"], mapping=mapping)
+            self.stdout.write(_("Saved the mapping as the template of %(source)s.") % {"source": source.name})
+        # without --mapping, the source's saved template (else the headers are guessed)
+        mapping = mapping or mapping_template(source, options["entity"])
         actor = Actor(user=None, source=Source.IMPORT, label="clientela import")
         try:
             job = job_create(
