@@ -210,22 +210,38 @@ class SearchIndex:
         names: dict[int, str] = {}
         cards: dict[int, str] = {}
 
-        def stage(column: str, patterns: list[str], tier: str) -> bool:
+        def stage(
+            column: str, patterns: list[str], tier: str, classify: Callable[[str], str] | None = None
+        ) -> int:
+            """Run one query; returns how many rows it read (``candidates`` means it was cut there)."""
             patterns = [p for p in patterns if len(p) >= 3]
             if not patterns:
-                return False
+                return 0
             with connection.cursor() as cur:
                 rows = backend.find(cur, column, patterns, candidates)
             new = []
             for row_id, name, card in rows:
                 names.setdefault(row_id, name)
                 cards.setdefault(row_id, card)
-                if row_id not in best or TIERS[tier] > TIERS[best[row_id].tier]:
-                    best[row_id] = Hit(row_id, TIERS[tier], tier, column)
+                row_tier = classify(name) if classify else tier
+                if row_id not in best or TIERS[row_tier] > TIERS[best[row_id].tier]:
+                    best[row_id] = Hit(row_id, TIERS[row_tier], row_tier, column)
                     new.append(row_id)
             if new:
                 shown.update(visible(new) if visible else new)
-            return len(shown) >= limit
+            return len(rows)
+
+        def name_stages(typed: list[str], exact_tier: str, other_tier: str) -> None:
+            """Every word as a word start in one query, each row's tier read from its words (all whole words:
+            exact); the whole-words query runs too only when the first was cut at ``candidates`` rows, as
+            exact matches could lie beyond the cut. One or two queries instead of three."""
+            whole = [f"^{w}$" for w in typed]
+
+            def classify(name: str) -> str:
+                return exact_tier if all(w in name for w in whole) else other_tier
+
+            if stage("name", [f"^{w}" for w in typed], other_tier, classify) >= candidates:
+                stage("name", whole, exact_tier)
 
         words = q.words
         plan: list[tuple[str, list[str], str]] = []
@@ -241,30 +257,26 @@ class SearchIndex:
             plan += [("contact", [f"^{digits}"], "prefix"), ("contact", [digits], "substring")]
         if q.ident:
             plan += [("ids", [f"^{q.ident}$"], "exact"), ("ids", [f"^{q.ident}"], "prefix")]
-        if words:
-            plan += [
-                ("name", [f"^{w}$" for w in words], "exact"),
-                ("name", [f"^{w}$" for w in words[:-1]] + [f"^{words[-1]}"], "prefix"),
-                ("name", [f"^{w}" for w in words], "prefix"),
-                ("name", list(words), "substring"),
-            ]
         settled: set[str] = set()
         for column, patterns, tier in plan:
             if column in settled:
                 continue
             found_before = len(best)
-            if stage(column, patterns, tier):
+            stage(column, patterns, tier)
+            if len(shown) >= limit:
                 break
             if tier == "exact" and column in ("contact", "ids") and len(best) > found_before:
                 # an exact email, phone or id names its customer: numbers or addresses that merely
                 # contain the same characters are noise, and costly substring scans
                 settled.add(column)
+        if words and len(shown) < limit:
+            name_stages(words, "exact", "prefix")
+            if len(shown) < limit:
+                stage("name", list(words), "substring")
         if len(shown) < limit and words and not q.phone_digits:
             fixed = [self.corrections(w, per_word=1) if len(w) >= 4 else [w] for w in words]
             if all(fixed) and any(f[0] != w for f, w in zip(fixed, words, strict=True)):
-                stage("name", [f"^{f[0]}$" for f in fixed], "fuzzy")
-                if len(shown) < limit:
-                    stage("name", [f"^{f[0]}" for f in fixed], "fuzzy")
+                name_stages([f[0] for f in fixed], "fuzzy", "fuzzy")
         wanted = " ".join(words)
         ranked = []
         for row_id in shown:
