@@ -60,7 +60,8 @@ class PartyResolver:
         self.by_contact: dict[tuple[str, str], int] = {}
         if wanted:
             points = (
-                ContactPoint.objects.filter(normalized__in=wanted, deleted_at__isnull=True, party__deleted_at__isnull=True)
+                ContactPoint.objects.filter(kind__in=[ContactKind.EMAIL, *PHONE_KINDS], normalized__in=wanted,
+                                            deleted_at__isnull=True, party__deleted_at__isnull=True)
                 .order_by("-party_id")
                 .values_list("kind", "normalized", "party_id")
             )  # fmt: skip

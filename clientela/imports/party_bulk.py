@@ -67,8 +67,12 @@ def existing_matches(items: Sequence[Item], job: ImportJob) -> dict[int, int]:
     by_contact: dict[tuple[str, str], int] = {}
     if values:
         rows = (
+            # the kinds lead the (kind, normalized) index: without them the lookup reads every contact point
             ContactPoint.objects.filter(
-                normalized__in=values, deleted_at__isnull=True, party__deleted_at__isnull=True
+                kind__in=[ContactKind.EMAIL, *PHONE_KINDS],
+                normalized__in=values,
+                deleted_at__isnull=True,
+                party__deleted_at__isnull=True,
             )
             .order_by("-party_id")
             .values_list("kind", "normalized", "party_id")
