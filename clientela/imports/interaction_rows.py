@@ -325,7 +325,10 @@ def prepare_interaction(
     direction = {"entrada": "in", "entrante": "in", "salida": "out", "saliente": "out", "inbound": "in",
                  "outbound": "out", "interna": "internal"}.get(direction or "", direction)  # fmt: skip
     return InteractionDraft(
-        external_id=_text(values, "external_id")[:200], party=party, kind=chosen, occurred_at=occurred,
+        # without an id column, a document number (invoice, order) is the record's id in its source: a newer
+        # export of the same invoice then corrects it instead of adding it again
+        external_id=(_text(values, "external_id") or _text(values, "document_number"))[:200], party=party,
+        kind=chosen, occurred_at=occurred,
         payload={k: v for k, v in payload.items() if v not in (None, "")}, channel=channel,
         direction=direction, user=user,
     )  # fmt: skip

@@ -390,3 +390,19 @@ def test_a_mapping_saved_for_a_source_is_used_for_its_next_files(tmp_path):
     )
     assert "1 created" in out and "1 unchanged" in out
     assert Interaction.objects.get(external_id="F-5").kind == "invoice"
+
+
+def test_without_an_id_column_the_document_number_identifies_a_record(tmp_path):
+    run(str(write(tmp_path, "clientes.csv", FINANCE, "cp1252")), "--source", "Contabilidad")
+    mapping = {**INVOICE_MAPPING, "columns": {**INVOICE_MAPPING["columns"], "Nº factura": ""}}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(mapping), encoding="utf-8")
+    run(str(write(tmp_path, "f.csv", INVOICES, "cp1252")), "--source", "Contabilidad", "--entity", "interactions",
+        "--mapping", str(path))  # fmt: skip
+    assert Interaction.objects.filter(external_id="F-1", is_current=True).count() == 1
+    corrected = INVOICES.replace("1.234,56", "1.300,00")
+    out = run(str(write(tmp_path, "f2.csv", corrected, "cp1252")), "--source", "Contabilidad", "--entity",
+              "interactions", "--mapping", str(path))  # fmt: skip
+    assert "1 updated" in out
+    assert str(Interaction.objects.get(external_id="F-1", is_current=True).amount) == "1300.00"
+    assert Interaction.objects.filter(external_id="F-1").count() == 2  # the correction and the version it replaced
