@@ -405,4 +405,6 @@ def test_without_an_id_column_the_document_number_identifies_a_record(tmp_path):
               "interactions", "--mapping", str(path))  # fmt: skip
     assert "1 updated" in out
     assert str(Interaction.objects.get(external_id="F-1", is_current=True).amount) == "1300.00"
-    assert Interaction.objects.filter(external_id="F-1").count() == 2  # the correction and the version it replaced
+    assert (
+        Interaction.objects.filter(external_id="F-1").count() == 2
+    )  # the correction and the version it replaced
