@@ -51,6 +51,9 @@ CONTACT_LOGGED = ("kind", "label", "is_primary", "value", "normalized", "street"
                   "region", "country", "social_network", "source")  # fmt: skip
 
 
+PROVENANCE_KEY = "_provenance"  # in an update effect: field -> [source id, time, job id] before the import
+
+
 class RowInvalid(Exception):
     """A row that cannot be imported: ``problems`` are (canonical field or "", message)."""
 
@@ -315,7 +318,20 @@ def _fill(
     fields = [*before, "display_name", "name_folded", "version", "updated_at"]
     party.version += 1
     party.save(update_fields=fields)
-    effects.append(_effect(job, party, Effect.Action.UPDATE, {k: _json(v) for k, v in before.items()}))
+    # who set these fields before, so undo gives them back their values and their provenance
+    owned = {f: [src, at.isoformat(), None] for f, (src, at) in provenance.items() if f in before}
+    for f, job_id in FieldProvenance.objects.filter(party=party, field__in=list(owned)).values_list(
+        "field", "job_id"
+    ):
+        owned[f][2] = job_id
+    effects.append(
+        _effect(
+            job,
+            party,
+            Effect.Action.UPDATE,
+            {**{k: _json(v) for k, v in before.items()}, PROVENANCE_KEY: owned},
+        )
+    )
     record_update(actor=actor, obj=party, aggregate=party, before=before,
                   after={k: getattr(party, k) for k in before})  # fmt: skip
     for name in before:

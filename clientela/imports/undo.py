@@ -14,6 +14,7 @@ from clientela.core.actor import Actor
 from clientela.core.changes import field_values, record_snapshot, record_update
 from clientela.core.models import ChangeAction
 from clientela.imports.models import Effect, FieldProvenance, ImportJob, SourceRecord, Status
+from clientela.imports.party_rows import PROVENANCE_KEY
 from clientela.parties.models import ContactPoint, Party, SourceLink
 
 
@@ -58,7 +59,9 @@ def import_undo(*, actor: Actor, job: ImportJob) -> dict[str, int]:
                                     snapshot=field_values(party, ("kind", "display_name")))  # fmt: skip
                     removed += 1
             else:
-                before = {k: _date_or_value(k, v) for k, v in (effect.before or {}).items()}
+                saved = dict(effect.before or {})
+                owners = saved.pop(PROVENANCE_KEY, {})
+                before = {k: _date_or_value(k, v) for k, v in saved.items()}
                 after = {k: getattr(party, k) for k in before}
                 for name, value in before.items():
                     setattr(party, name, value)
@@ -70,6 +73,15 @@ def import_undo(*, actor: Actor, job: ImportJob) -> dict[str, int]:
                 party.save(update_fields=[*before, "display_name", "name_folded", "version", "updated_at"])
                 record_update(actor=actor, obj=party, aggregate=party, before=after, after=before)
                 FieldProvenance.objects.filter(party=party, field__in=list(before), job=job).delete()
+                # the fields go back to the source (and import) that had set them, if one had
+                FieldProvenance.objects.bulk_create(
+                    [
+                        FieldProvenance(party=party, field=name, source_id=src, job_id=job_id)
+                        for name, (src, _at, job_id) in owners.items()
+                        if job_id != job.pk
+                    ],
+                    ignore_conflicts=True,
+                )
                 restored += 1
         elif effect.model == "parties.contactpoint":
             cp = ContactPoint.objects.filter(pk=effect.object_id).select_related("party").first()
@@ -111,7 +123,7 @@ def import_undo(*, actor: Actor, job: ImportJob) -> dict[str, int]:
                 record.raw, record.digest = before.get("raw", {}), before.get("digest", "")
                 record.party_id, record.interaction_id = before.get("party_id"), before.get("interaction_id")
                 record.save(update_fields=["raw", "digest", "party", "interaction", "updated_at"])
-    FieldProvenance.objects.filter(job=job).delete()
+    FieldProvenance.objects.filter(job=job).delete()  # what the undone import alone had set
     party_index_refresh(touched)
     if stats:
         from clientela.interactions.stats import party_stats_refresh

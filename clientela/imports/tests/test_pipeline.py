@@ -408,3 +408,22 @@ def test_without_an_id_column_the_document_number_identifies_a_record(tmp_path):
     assert (
         Interaction.objects.filter(external_id="F-1").count() == 2
     )  # the correction and the version it replaced
+
+
+def test_undoing_an_update_gives_the_fields_back_to_the_import_that_had_set_them(tmp_path, admin_user):
+    run(str(write(tmp_path, "c1.csv", FINANCE, "cp1252")), "--source", "Contabilidad")
+    first = ImportJob.objects.get()
+    renamed = FINANCE.replace("TALLERES PÉREZ SL", "TALLERES PÉREZ E HIJOS SL")
+    run(str(write(tmp_path, "c2.csv", renamed, "cp1252")), "--source", "Contabilidad")
+    second = ImportJob.objects.exclude(pk=first.pk).get()
+    taller = Party.objects.get(tax_id="B12345674")
+    assert FieldProvenance.objects.get(party=taller, field="legal_name").job_id == second.pk
+    import_undo(actor=actor_for(admin_user), job=second)
+    taller.refresh_from_db()
+    assert taller.legal_name == "Talleres Pérez SL"
+    assert FieldProvenance.objects.get(party=taller, field="legal_name").job_id == first.pk
+    # the source still owns the field: its next export updates it as before
+    again = FINANCE.replace("TALLERES PÉREZ SL", "TALLERES PÉREZ HERMANOS SL")
+    assert "1 updated" in run(str(write(tmp_path, "c3.csv", again, "cp1252")), "--source", "Contabilidad")
+    taller.refresh_from_db()
+    assert taller.legal_name == "Talleres Pérez Hermanos SL"
