@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clientela.core.bulk import TableWriter
+from clientela.imports.interaction_rows import cell_text
 from clientela.imports.models import Entity, ImportJob, SourceRecord
 from clientela.interactions.models import Interaction
 from clientela.parties.choices import PHONE_KINDS, ContactKind
@@ -28,15 +29,6 @@ INTERACTION_COLUMNS = ("kind", "occurred_at", "channel", "direction", "party", "
 RECORD_COLUMNS = ("source", "entity", "external_id", "raw", "digest", "interaction", "first_job", "last_job")
 
 
-def _text(values: Mapping[str, object], name: str) -> str:
-    value = values.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 class PartyResolver:
     """The customers named by a chunk of rows, read with a few queries; ``find(values)`` answers per row
     exactly as the row-by-row lookup would: the source's id first, then tax id, email, phone."""
@@ -44,17 +36,17 @@ class PartyResolver:
     def __init__(self, rows: Iterable[Mapping[str, object]], source_id: int, region: str) -> None:
         self.region = region
         rows = list(rows)
-        external = {_text(v, "party_external_id") for v in rows} - {""}
+        external = {cell_text(v, "party_external_id") for v in rows} - {""}
         self.by_link: dict[str, int] = dict(
             SourceLink.objects.filter(source_id=source_id, external_id__in=external, party__deleted_at__isnull=True)
             .values_list("external_id", "party_id")
         ) if external else {}  # fmt: skip
-        taxes = {self._tax(_text(v, "party_tax_id")) for v in rows} - {""}
+        taxes = {self._tax(cell_text(v, "party_tax_id")) for v in rows} - {""}
         self.by_tax: dict[str, int] = {}
         for tax, pk in Party.objects.filter(tax_id__in=taxes).order_by("-pk").values_list("tax_id", "pk"):
             self.by_tax[tax] = pk
-        wanted = {self._email(_text(v, "party_email")) for v in rows} | {
-            self._phone(_text(v, "party_phone")) for v in rows
+        wanted = {self._email(cell_text(v, "party_email")) for v in rows} | {
+            self._phone(cell_text(v, "party_phone")) for v in rows
         }
         wanted -= {""}
         self.by_contact: dict[tuple[str, str], int] = {}
@@ -93,13 +85,13 @@ class PartyResolver:
         return ""
 
     def find(self, values: Mapping[str, object]) -> Party | None:
-        pk = self.by_link.get(_text(values, "party_external_id"))
+        pk = self.by_link.get(cell_text(values, "party_external_id"))
         if pk is None:
-            pk = self.by_tax.get(self._tax(_text(values, "party_tax_id")))
+            pk = self.by_tax.get(self._tax(cell_text(values, "party_tax_id")))
         if pk is None:
-            pk = self.by_contact.get(("email", self._email(_text(values, "party_email"))))
+            pk = self.by_contact.get(("email", self._email(cell_text(values, "party_email"))))
         if pk is None:
-            pk = self.by_contact.get(("phone", self._phone(_text(values, "party_phone"))))
+            pk = self.by_contact.get(("phone", self._phone(cell_text(values, "party_phone"))))
         return self.parties.get(pk) if pk is not None else None
 
 

@@ -7,13 +7,12 @@ source record imported twice is recognised, and a changed one becomes a correcti
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -32,9 +31,10 @@ from clientela.interactions.choices import (
     Kind,
     PaymentMethod,
 )
-from clientela.parties.choices import PHONE_KINDS, ContactKind
-from clientela.parties.models import ContactPoint, Party, SourceLink
-from clientela.parties.normalize import normalize_email, normalize_phone, normalize_tax_id
+from clientela.parties.models import Party
+
+if TYPE_CHECKING:
+    from clientela.imports.interaction_bulk import PartyResolver
 
 # Words departments use for each value, folded (Spanish and English); the values themselves always work.
 KIND_WORDS: dict[str, tuple[str, ...]] = {
@@ -118,7 +118,8 @@ class InteractionDraft:
     user: Any
 
 
-def _text(values: Mapping[str, object], name: str) -> str:
+def cell_text(values: Mapping[str, object], name: str) -> str:
+    """A row's value as text: spreadsheets' whole-number floats (ids, codes) without ".0", trimmed."""
     value = values.get(name)
     if value is None:
         return ""
@@ -127,48 +128,9 @@ def _text(values: Mapping[str, object], name: str) -> str:
     return str(value).strip()
 
 
-def find_party(values: Mapping[str, object], source: SourceSystem, region: str) -> Party | None:
-    """The row's customer: by the source's id, then exact tax id, email, phone."""
-    external = _text(values, "party_external_id")
-    if external:
-        link = SourceLink.objects.filter(source=source, external_id=external).select_related("party").first()
-        if link is not None and link.party.deleted_at is None:
-            return link.party
-    tax = _text(values, "party_tax_id")
-    if tax:
-        try:
-            key = normalize_tax_id(tax, region)
-        except ValueError:
-            key = tax.upper()
-        party = Party.objects.filter(tax_id=key).order_by("pk").first()
-        if party is not None:
-            return party
-    candidates: list[tuple[list[str], str]] = []
-    email = _text(values, "party_email")
-    if email:
-        with contextlib.suppress(ValueError):  # a malformed address simply matches nobody
-            candidates.append(([ContactKind.EMAIL], normalize_email(email)[1]))
-    phone = _text(values, "party_phone")
-    if phone:
-        with contextlib.suppress(ValueError):
-            candidates.append((list(PHONE_KINDS), normalize_phone(phone, region).e164))
-    for kinds, normalized in candidates:
-        party_id = (
-            ContactPoint.objects.filter(
-                kind__in=kinds, normalized=normalized, deleted_at__isnull=True, party__deleted_at__isnull=True
-            )
-            .order_by("party_id")
-            .values_list("party_id", flat=True)
-            .first()
-        )
-        if party_id is not None:
-            return Party.objects.get(pk=party_id)
-    return None
-
-
 def _enum(values: Mapping[str, object], name: str, words: Mapping[str, tuple[str, ...]],
           problems: list[tuple[str, str]]) -> str | None:  # fmt: skip
-    raw = _text(values, name)
+    raw = cell_text(values, name)
     if not raw:
         return None
     value = choose(raw, words)
@@ -181,12 +143,12 @@ def _enum(values: Mapping[str, object], name: str, words: Mapping[str, tuple[str
 
 def _payload(kind: str, values: Mapping[str, object], amount: Decimal | None, currency: str,
              problems: list[tuple[str, str]], decimal: str | None = None) -> dict[str, Any]:  # fmt: skip
-    text, subject = _text(values, "text"), _text(values, "subject")
-    document, reference, product = (_text(values, n) for n in ("document_number", "reference", "product"))
+    text, subject = cell_text(values, "text"), cell_text(values, "subject")
+    document, reference, product = (cell_text(values, n) for n in ("document_number", "reference", "product"))
     quantity = None
     try:
         quantity = (
-            parse_decimal(values.get("quantity"), decimal=decimal) if _text(values, "quantity") else None
+            parse_decimal(values.get("quantity"), decimal=decimal) if cell_text(values, "quantity") else None
         )
     except ValueError as exc:
         problems.append(("quantity", str(exc)))
@@ -206,11 +168,11 @@ def _payload(kind: str, values: Mapping[str, object], amount: Decimal | None, cu
         outcome = _enum(values, "outcome", OUTCOME_WORDS, problems)
         if outcome:
             out["outcome"] = outcome
-        if _text(values, "party_phone"):
-            out["phone_number"] = _text(values, "party_phone")
+        if cell_text(values, "party_phone"):
+            out["phone_number"] = cell_text(values, "party_phone")
         return out
     if kind == Kind.MEETING:
-        return {"objective": _text(values, "objective") or subject, "conclusion": _text(values, "conclusion"),
+        return {"objective": cell_text(values, "objective") or subject, "conclusion": cell_text(values, "conclusion"),
                 "next_steps": text}  # fmt: skip
     if kind == Kind.COMPLAINT:
         out = {
@@ -234,19 +196,21 @@ def _payload(kind: str, values: Mapping[str, object], amount: Decimal | None, cu
             **money,
         }
     if kind == Kind.INVOICE:
-        out = {"document_number": document or _text(values, "external_id"), "order_reference": reference,
+        out = {"document_number": document or cell_text(values, "external_id"), "order_reference": reference,
                "total": str(amount) if amount is not None else None, **money}  # fmt: skip
         status = _enum(values, "status", INVOICE_STATUS_WORDS, problems)
         return {**out, "status": status} if status else out
     if kind == Kind.PAYMENT:
         out = {"amount": str(amount) if amount is not None else None, "invoice_reference": reference, **money}
         # finance exports keep the payment method in a status-like or a free-text column
-        method = choose(_text(values, "status"), METHOD_WORDS) or choose(_text(values, "text"), METHOD_WORDS)
+        method = choose(cell_text(values, "status"), METHOD_WORDS) or choose(
+            cell_text(values, "text"), METHOD_WORDS
+        )
         return {**out, "method": method} if method else out
     if kind == Kind.BALANCE:
         return {"amount": str(amount) if amount is not None else None, **money}
     if kind == Kind.SOCIAL:
-        network = _text(values, "channel")
+        network = cell_text(values, "channel")
         return {
             "network": network if network and not choose(network, CHANNEL_WORDS) else "other",
             "text": text or subject,
@@ -258,7 +222,7 @@ def _payload(kind: str, values: Mapping[str, object], amount: Decimal | None, cu
 
 def prepare_interaction(
     values: Mapping[str, object], *, source: SourceSystem, kind: str | None, region: str, currency: str,
-    decimal: str | None, date_format: str | None, tz: str, resolver: Any = None,
+    decimal: str | None, date_format: str | None, tz: str, resolver: PartyResolver,
 ) -> InteractionDraft:  # fmt: skip
     """Validate one row into a draft; RowInvalid lists every problem by canonical field."""
     problems: list[tuple[str, str]] = []
@@ -281,15 +245,17 @@ def prepare_interaction(
         amount = parse_decimal(values.get("amount"), decimal=decimal)
     except ValueError as exc:
         problems.append(("amount", str(exc)))
-    party = resolver.find(values) if resolver is not None else find_party(values, source, region)
+    party = resolver.find(values)
     if party is None:
         given = ", ".join(
-            f"{name} {_text(values, name)}"
+            f"{name} {cell_text(values, name)}"
             for name in ("party_external_id", "party_tax_id", "party_email", "party_phone")
-            if _text(values, name)
+            if cell_text(values, name)
         )
         used = [
-            n for n in ("party_external_id", "party_tax_id", "party_email", "party_phone") if _text(values, n)
+            n
+            for n in ("party_external_id", "party_tax_id", "party_email", "party_phone")
+            if cell_text(values, n)
         ]
         problems.append((
             used[0] if used else "party_external_id",
@@ -297,17 +263,17 @@ def prepare_interaction(
             if given else _("The row does not say whose record it is."),
         ))  # fmt: skip
     user = None
-    if _text(values, "user"):
-        user = get_user_model().objects.filter(username__iexact=_text(values, "user")).first()
+    if cell_text(values, "user"):
+        user = get_user_model().objects.filter(username__iexact=cell_text(values, "user")).first()
     payload: dict[str, Any] = {}
     if chosen is not None:
         payload = _payload(
-            chosen, values, amount, (_text(values, "currency") or currency).upper(), problems, decimal
+            chosen, values, amount, (cell_text(values, "currency") or currency).upper(), problems, decimal
         )
     if problems or party is None or occurred is None or chosen is None:
         raise RowInvalid(problems)
     channel = None
-    if _text(values, "channel"):
+    if cell_text(values, "channel"):
         channel = choose(values.get("channel"), CHANNEL_WORDS) or (
             Channel.SOCIAL if chosen == Kind.SOCIAL else None
         )
@@ -317,17 +283,17 @@ def prepare_interaction(
                     (
                         "channel",
                         _("“%(value)s” is not one of: %(choices)s.")
-                        % {"value": _text(values, "channel"), "choices": ", ".join(CHANNEL_WORDS)},
+                        % {"value": cell_text(values, "channel"), "choices": ", ".join(CHANNEL_WORDS)},
                     )
                 ]
             )
-    direction = _text(values, "direction").lower() or None
+    direction = cell_text(values, "direction").lower() or None
     direction = {"entrada": "in", "entrante": "in", "salida": "out", "saliente": "out", "inbound": "in",
                  "outbound": "out", "interna": "internal"}.get(direction or "", direction)  # fmt: skip
     return InteractionDraft(
         # without an id column, a document number (invoice, order) is the record's id in its source: a newer
         # export of the same invoice then corrects it instead of adding it again
-        external_id=(_text(values, "external_id") or _text(values, "document_number"))[:200], party=party,
+        external_id=(cell_text(values, "external_id") or cell_text(values, "document_number"))[:200], party=party,
         kind=chosen, occurred_at=occurred,
         payload={k: v for k, v in payload.items() if v not in (None, "")}, channel=channel,
         direction=direction, user=user,

@@ -367,20 +367,6 @@ def parse_bool(value: object) -> bool | None:
     )
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(text: str) -> str:
-    """A cell value safe to open in a spreadsheet: an apostrophe before a leading =, +, -, @, tab or CR.
-
-    This follows the OWASP advice on CSV injection literally, so "-12.5" and "+34 612 345 678" are
-    prefixed as well: spreadsheets show the apostrophe-prefixed text unchanged, and telling a harmless
-    number from a formula such as "-2+3+cmd|..." reliably is not possible. Exports meant for re-import
-    should carry numbers as typed cells (xlsx) instead.
-    """
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 # --- party kind ---------------------------------------------------------------------------------------
 
 _PERSON_WORDS = frozenset(
