@@ -84,7 +84,7 @@ class Party(RestrictedModel, TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, db_index=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -101,6 +101,11 @@ class Party(RestrictedModel, TimeStampedModel):
             models.Index(fields=["owner", "name_folded", "id"], name="party_owner_name_idx"),
             models.Index(fields=["team", "name_folded", "id"], name="party_team_name_idx"),
             models.Index(fields=["-updated_at", "-id"], name="party_updated_idx"),
+            # Only the recycle bin is indexed: an index over every live row's NULL led SQLite to scan
+            # all live customers for "deleted_at IS NULL AND tax_id IN (...)" (164 ms at 500k).
+            models.Index(
+                fields=["deleted_at"], name="party_deleted_idx", condition=Q(deleted_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
