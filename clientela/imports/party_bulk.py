@@ -20,10 +20,12 @@ from clientela.core.actor import Actor
 from clientela.core.bulk import TableWriter, insert_instances
 from clientela.core.changes import to_json
 from clientela.core.models import ChangeAction, ObjectChange
+from clientela.core.search import Doc
 from clientela.imports.models import Effect, Entity, FieldProvenance, ImportJob, SourceRecord
 from clientela.imports.party_rows import CONTACT_LOGGED, SETTABLE, PartyDraft
 from clientela.parties.choices import PHONE_KINDS, ContactKind
 from clientela.parties.models import ContactPoint, Party, SourceLink
+from clientela.parties.search import documents_for
 
 
 @dataclass
@@ -135,8 +137,9 @@ def insert_effects(effects: Sequence[Effect | tuple[Any, ...]]) -> None:
 
 
 def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: list[Any],
-               tags: Callable[[Party, list[str]], Any]) -> None:  # fmt: skip
+               tags: Callable[[Party, list[str]], Any]) -> list[Doc]:  # fmt: skip
     """Create the customers of ``items`` with everything that goes with them; sets ``item.party_id``.
+    Returns their search documents, built from what was written rather than read back.
 
     Only the customers and their contact points exist as model instances (validation built them); the
     other rows go to the database as plain tuples, which at this volume is most of the time saved."""
@@ -195,3 +198,7 @@ def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: 
     effects.extend((job.pk, "parties.party", p.pk, "create", None) for p in parties)
     effects.extend((job.pk, "parties.sourcelink", pk, "create", None) for pk in link_ids)
     effects.extend((job.pk, "imports.sourcerecord", pk, "create", None) for pk in record_ids)
+    points_rows = (
+        (cp.party_id, cp.kind, cp.normalized, cp.value, cp.is_primary, cp.city, cp.pk) for cp in points
+    )
+    return list(documents_for(parties, points_rows, ((party_id, ext) for _s, ext, party_id, _u in links)))

@@ -9,11 +9,13 @@ runs work in one transaction that is rolled back when any row is bad (or always,
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from clientela.core.models import SourceKind, SourceSystem
 from clientela.imports.mapping import Mapping, MappingError, parse_mapping, resolve_columns
 from clientela.imports.models import Effect, Entity, ImportJob, Mode, RowError, SourceRecord, Status
 from clientela.imports.party_bulk import Item, insert_effects
+from clientela.imports.prepare import Prepared, ReaderStopped, parallel_allowed, prepared_chunks
 from clientela.imports.readers import ImportFileError, Limits, Row, detect_format, open_table
 from clientela.parties.services import _set_tags
 
@@ -144,7 +147,8 @@ class _Runner:
         self.date_format = options.date_format if options else None
         self.errors: list[RowError] = []
         self.effects: list[Any] = []  # Effect instances and bulk tuples (see insert_effects)
-        self.touched: set[int] = set()
+        self.touched: set[int] = set()  # customers to index again (or whose figures to refresh)
+        self.created_docs: list[Any] = []  # search documents of customers the chunk created in bulk
         self.resolver: Any = None
 
     # --- one row ------------------------------------------------------------------------------------
@@ -212,17 +216,40 @@ class _Runner:
 
     def chunk(self, batch: list[Row], columns: dict[str, str]) -> None:
         """Import one chunk of rows: validated one by one, looked up and (new customers) written together."""
+        self.write(self.prepare(batch, columns), columns)
+
+    def prepare(self, batch: list[Row], columns: dict[str, str]) -> Prepared:
+        """Validate one chunk. It writes nothing, so it may run in a reader process (see ``prepare.py``):
+        the row errors found travel with the chunk instead of staying in this runner."""
+        job = self.job
+        errors, failed = self.errors, job.failed
+        self.errors, job.failed = [], 0
+        try:
+            if job.entity == Entity.INTERACTIONS:
+                from clientela.imports.interaction_bulk import PartyResolver
+
+                rows = [{f: r.values.get(h) for h, f in columns.items()} for r in batch if not r.problem]
+                self.resolver = PartyResolver(
+                    rows, job.source_id, self.default_country or settings.CLIENTELA_DEFAULT_REGION
+                )
+            items = [item for row in batch if (item := self._item(row, columns)) is not None]
+            found = [(e.row_index, e.line, e.column, e.value, e.message) for e in self.errors]
+            return Prepared(last_index=batch[-1].index, items=items, errors=found, failed=job.failed)
+        finally:
+            self.errors, job.failed = errors, failed
+
+    def write(self, prepared: Prepared, columns: dict[str, str]) -> None:
+        """Write one prepared chunk: looked up and (new customers, new ledger rows) written together."""
         from clientela.imports.party_bulk import existing_matches, insert_new, split_new
 
         job = self.job
-        if job.entity == Entity.INTERACTIONS:
-            from clientela.imports.interaction_bulk import PartyResolver
-
-            rows = [{f: r.values.get(h) for h, f in columns.items()} for r in batch if not r.problem]
-            self.resolver = PartyResolver(
-                rows, job.source_id, self.default_country or settings.CLIENTELA_DEFAULT_REGION
-            )
-        items = [item for row in batch if (item := self._item(row, columns)) is not None]
+        job.failed += prepared.failed
+        room = max(MAX_REPORTED_ERRORS - len(self.errors), 0)
+        self.errors.extend(
+            RowError(job=job, row_index=index, line=line, column=column, value=value, message=message)
+            for index, line, column, value, message in prepared.errors[:room]
+        )
+        items = prepared.items
         records = {
             r.external_id: r
             for r in SourceRecord.objects.filter(
@@ -251,14 +278,14 @@ class _Runner:
             mark = len(self.effects)
             try:
                 with transaction.atomic():
-                    insert_new(new, job=job, actor=self.actor, effects=self.effects, tags=_set_tags)
+                    docs = insert_new(new, job=job, actor=self.actor, effects=self.effects, tags=_set_tags)
             except DatabaseError:
                 # someone wrote the same customer meanwhile: the row-by-row path sorts each row out
                 del self.effects[mark:]
                 later = new + later
             else:
                 job.created += len(new)
-                self.touched.update(i.party_id for i in new if i.party_id)
+                self.created_docs.extend(docs)
         later.sort(key=lambda i: i.row.index)
         for item in later:
             self._write_item(item, columns)
@@ -384,16 +411,18 @@ class _Runner:
     def flush(self) -> None:
         """Write what the chunk left to write: errors, undo effects, the search index, the cursor."""
         from clientela.interactions.stats import party_stats_refresh
-        from clientela.parties.search import party_index_refresh
+        from clientela.parties.search import party_index_refresh, party_index_write
 
         RowError.objects.bulk_create(self.errors)
         insert_effects(self.effects)
-        if self.touched:
-            if self.job.entity == Entity.PARTIES:
+        if self.job.entity == Entity.PARTIES:
+            # a customer created in bulk and then touched by a later row of the chunk is read back
+            party_index_write([d for d in self.created_docs if d.id not in self.touched])
+            if self.touched:
                 party_index_refresh(self.touched)
-            else:
-                party_stats_refresh(self.touched)
-        self.errors, self.effects, self.touched = [], [], set()
+        elif self.touched:
+            party_stats_refresh(self.touched)
+        self.errors, self.effects, self.touched, self.created_docs = [], [], set(), []
         self.job.save(
             update_fields=[
                 "cursor",
@@ -407,14 +436,17 @@ class _Runner:
             ]
         )
 
+    def _open(self, limits: Limits | None = None) -> Any:
+        opts = self.options
+        return open_table(
+            self.job.file_path, format=self.job.format, delimiter=opts.delimiter if opts else None,
+            encoding=opts.encoding if opts else None, sheet=opts.sheet if opts else None,
+            limits=limits or Limits.from_settings(),
+        )  # fmt: skip
+
     def run(self) -> ImportJob:
         job = self.job
-        opts = self.options
-        limits = Limits.from_settings()
-        with open_table(
-            job.file_path, format=job.format, delimiter=opts.delimiter if opts else None,
-            encoding=opts.encoding if opts else None, sheet=opts.sheet if opts else None, limits=limits,
-        ) as table:  # fmt: skip
+        with self._open() as table:
             columns, warnings = resolve_columns(table.headers, self.mapping, job.entity)
             if not columns:
                 raise ImportFailed(" ".join(warnings) or _("No column of the file maps to a field."))
@@ -439,17 +471,38 @@ class _Runner:
             self.progress(Progress(self.job.cursor, self.job.rows_total, (self.job.cursor - first) / elapsed))
 
     def _run_chunked(self, table: Any, columns: dict[str, str], started: float, first: int) -> None:
+        with _fewer_collections():
+            self._chunked(table, columns, started, first)
+
+    def _chunked(self, table: Any, columns: dict[str, str], started: float, first: int) -> None:
         job = self.job
-        rows = (r for r in table.rows() if r.index >= job.cursor)
-        while True:
-            batch = [r for _i, r in zip(range(CHUNK), rows, strict=False)]
-            if not batch:
-                break
-            with transaction.atomic():
-                self.chunk(batch, columns)
-                job.cursor = batch[-1].index + 1
-                self.flush()
-            self._tick(started, first)
+        start = job.cursor
+
+        parallel = parallel_allowed(table.total_rows_estimate)
+
+        @contextlib.contextmanager
+        def open_rows() -> Iterator[Iterator[Row]]:
+            # the reader process opens the file again: an inherited handle would share its offset
+            with self._open() if parallel else contextlib.nullcontext(table) as source:
+                yield (r for r in source.rows() if r.index >= start)
+
+        chunks = prepared_chunks(
+            lambda batch: self.prepare(batch, columns), open_rows, size=CHUNK, parallel=parallel
+        )
+        try:
+            for prepared in chunks:
+                with transaction.atomic():
+                    self.write(prepared, columns)
+                    job.cursor = prepared.last_index + 1
+                    self.flush()
+                self._tick(started, first)
+        except ReaderStopped as exc:
+            raise ImportFailed(
+                _("The import stopped at row %(n)s because reading the file failed (%(error)s); run it again to "
+                  "resume.") % {"n": job.cursor, "error": exc}
+            ) from exc  # fmt: skip
+        finally:
+            chunks.close()
         job.rows_total = job.cursor
 
     def _run_whole(self, table: Any, columns: dict[str, str], started: float) -> None:
@@ -478,6 +531,21 @@ class _Runner:
         job.save(
             update_fields=["created", "updated", "matched", "unchanged", "failed", "cursor", "rows_total"]
         )
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while chunks are written: a chunk allocates hundreds
+    of thousands of objects, almost none in cycles. 20,000 rows into a database of 500,000 customers
+    took 9.0 s instead of 10.4 s."""
+    before = gc.get_threshold()
+    gc.freeze()  # Django's setup and the runner's state are not worth scanning again and again
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def _jsonable(values: dict[str, object]) -> dict[str, Any]:

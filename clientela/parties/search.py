@@ -104,6 +104,40 @@ def _doc(
     )
 
 
+def documents_for(
+    parties: Iterable[Any],
+    contact_rows: Iterable[tuple[int, str, str, str, bool, str, int]],
+    link_rows: Iterable[tuple[int, str]],
+) -> Iterator[Doc]:
+    """Search documents of ``parties`` from their live contact points ``(party id, kind, normalized,
+    value, is primary, city, id)`` and source links ``(party id, external id)``: read from the database,
+    or, for customers an import has just created, straight from what it wrote."""
+    contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    # the card shows each party's primary email, phone and city (the oldest primary one of each)
+    primary: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
+    for party_id, kind, normalized, value, is_primary, city, cp_id in contact_rows:
+        if normalized and kind in _CONTACT_KINDS:
+            contacts[party_id].append((kind, normalized))
+        if not is_primary:
+            continue
+        if kind == ContactKind.EMAIL and value:
+            slot, shown = "e", value
+        elif kind in _CARD_PHONES and normalized.startswith("+"):
+            slot, shown = "p", normalized
+        elif kind == ContactKind.ADDRESS and city:
+            slot, shown = "c", city
+        else:
+            continue
+        if slot not in primary[party_id] or cp_id < primary[party_id][slot][0]:
+            primary[party_id][slot] = (cp_id, shown)
+    external: dict[int, list[str]] = defaultdict(list)
+    for party_id, external_id in link_rows:
+        external[party_id].append(external_id)
+    for p in parties:
+        card = {slot: v for slot, (_id, v) in primary.get(p.pk, {}).items()}
+        yield _doc(p, contacts.get(p.pk, []), external.get(p.pk, []), card)
+
+
 def party_documents(ids: Iterable[int] | None = None, *, chunk: int = 5000) -> Iterator[Doc]:
     """Search documents for the live parties ``ids`` (all when None), streamed in id order."""
     fields = (
@@ -131,38 +165,15 @@ def party_documents(ids: Iterable[int] | None = None, *, chunk: int = 5000) -> I
         parties = list(qs[:chunk])
         if not parties:
             return
-        contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        # The kind is checked here, not in SQL: with "kind IN (...)" SQLite plans a walk of the whole
-        # (kind, value) index instead of the party index (17 s a chunk at 3M contact points).
+        # The kind is checked in Python (documents_for), not in SQL: with "kind IN (...)" SQLite plans a
+        # walk of the whole (kind, value) index instead of the party index (17 s a chunk at 3M points).
         rows = ContactPoint.objects.filter(
             party_id__in=[p.pk for p in parties], deleted_at__isnull=True
         ).values_list("party_id", "kind", "normalized", "value", "is_primary", "city", "id")
-        # the card shows each party's primary email, phone and city (the oldest primary one of each)
-        primary: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
-        for party_id, kind, normalized, value, is_primary, city, cp_id in rows:
-            if normalized and kind in _CONTACT_KINDS:
-                contacts[party_id].append((kind, normalized))
-            if not is_primary:
-                continue
-            if kind == ContactKind.EMAIL and value:
-                slot, shown = "e", value
-            elif kind in _CARD_PHONES and normalized.startswith("+"):
-                slot, shown = "p", normalized
-            elif kind == ContactKind.ADDRESS and city:
-                slot, shown = "c", city
-            else:
-                continue
-            if slot not in primary[party_id] or cp_id < primary[party_id][slot][0]:
-                primary[party_id][slot] = (cp_id, shown)
-        external: dict[int, list[str]] = defaultdict(list)
         links = SourceLink.objects.filter(party_id__in=[p.pk for p in parties]).values_list(
             "party_id", "external_id"
         )
-        for party_id, external_id in links:
-            external[party_id].append(external_id)
-        for p in parties:
-            shown = {slot: v for slot, (_id, v) in primary.get(p.pk, {}).items()}
-            yield _doc(p, contacts.get(p.pk, []), external.get(p.pk, []), shown)
+        yield from documents_for(parties, rows, links)
         last = parties[-1].pk
 
 
@@ -171,6 +182,11 @@ def party_index_refresh(ids: Iterable[int]) -> None:
     ids = set(ids)
     docs = list(party_documents(ids))
     PARTY_INDEX.delete(sorted(ids - {d.id for d in docs}))
+    PARTY_INDEX.upsert(docs)
+
+
+def party_index_write(docs: Iterable[Doc]) -> None:
+    """Index documents the caller built (``documents_for``) for customers it has just created."""
     PARTY_INDEX.upsert(docs)
 
 

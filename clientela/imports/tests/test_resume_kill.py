@@ -74,6 +74,22 @@ class Scratch:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+def _survivors(path: str, within: float) -> list[int]:
+    """Processes still running with ``path`` on their command line after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and path.encode() in (proc / "cmdline").read_bytes():
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
 def _clientela(*args: str) -> list[str]:
     return [sys.executable, "-m", "clientela.cli", *args]
 
@@ -101,6 +117,8 @@ def test_kill_9_halfway_then_run_again_imports_every_row_once(tmp_path):
         assert child.poll() is None, "the import finished before it could be killed"
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=60)
+        # the process that was reading the file for it (large imports have one) goes too
+        assert _survivors(str(data), within=15) == []
         killed_at = db.one("SELECT cursor, status FROM imports_importjob")
         assert killed_at[1] == "running" and 0 < killed_at[0] < ROWS
         # what the killed process committed is whole: every committed chunk has all its rows
