@@ -34,7 +34,7 @@ from clientela.imports.prepare import Prepared, ReaderStopped, parallel_allowed,
 from clientela.imports.readers import ImportFileError, Limits, Row, detect_format, open_table
 from clientela.parties.services import _set_tags
 
-CHUNK = 500
+CHUNK = 2000
 logger = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 100_000
 

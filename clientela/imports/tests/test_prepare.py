@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
-from clientela.imports import prepare
+from clientela.imports import pipeline, prepare
 from clientela.imports.models import ImportJob, RowError, Status
 from clientela.imports.party_bulk import Item
 from clientela.imports.prepare import Prepared, pack, parallel_allowed, unpack
@@ -78,7 +78,10 @@ def test_a_reader_process_gives_the_same_customers_errors_and_index_as_one_proce
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_file_problem_found_by_the_reader_fails_the_job_with_its_message(tmp_path, reader_used, settings):
+def test_a_file_problem_found_by_the_reader_fails_the_job_with_its_message(
+    tmp_path, reader_used, settings, monkeypatch
+):
+    monkeypatch.setattr(pipeline, "CHUNK", 500)
     settings.CLIENTELA_IMPORT_LIMITS = {"max_rows": 700}
     path = tmp_path / "clientes.csv"
     path.write_bytes(customers(900).encode("cp1252"))
