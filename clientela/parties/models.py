@@ -143,9 +143,18 @@ class ContactPoint(RestrictedModel, TimeStampedModel):
     owner_path = "party__owner"
     team_path = "party__team"
 
+    # No index of its own: contact_party_kind_idx (party, kind) serves every lookup by party, and each
+    # index is one more write per contact point (an import writes millions).
     party = models.ForeignKey(
-        Party, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contact_points"
+        Party,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="contact_points",
+        db_index=False,
     )
+    # nothing reads contact points by time: the timestamps are kept, their indexes are not
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     kind = models.CharField(_("kind"), max_length=16, choices=ContactKind.choices)
     label = models.CharField(
         _("label"), max_length=16, choices=ContactLabel.choices, default=ContactLabel.WORK
@@ -206,9 +215,15 @@ class Relationship(RestrictedModel, TimeStampedModel):
     person = models.ForeignKey(
         Party, verbose_name=_("person"), on_delete=models.CASCADE, related_name="employments"
     )
-    organisation = models.ForeignKey(
-        Party, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="members"
+    organisation = models.ForeignKey(  # relationship_org_idx (organisation, person) indexes it
+        Party,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="members",
+        db_index=False,
     )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)  # not indexed: nothing reads by time
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     role = models.CharField(_("role or title"), max_length=150, blank=True)
     is_primary = models.BooleanField(_("main organisation"), default=False)
     start_date = models.DateField(_("start date"), null=True, blank=True)
