@@ -15,13 +15,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from clientela.core.models import SourceSystem
 from clientela.core.text import fold
 from clientela.imports.party_rows import RowInvalid
+from clientela.imports.users import UserDirectory
 from clientela.imports.values import parse_datetime, parse_decimal, parse_duration_seconds
 from clientela.interactions.choices import (
     CallOutcome,
@@ -223,6 +223,7 @@ def _payload(kind: str, values: Mapping[str, object], amount: Decimal | None, cu
 def prepare_interaction(
     values: Mapping[str, object], *, source: SourceSystem, kind: str | None, region: str, currency: str,
     decimal: str | None, date_format: str | None, tz: str, resolver: PartyResolver,
+    users: UserDirectory | None = None,
 ) -> InteractionDraft:  # fmt: skip
     """Validate one row into a draft; RowInvalid lists every problem by canonical field."""
     problems: list[tuple[str, str]] = []
@@ -264,7 +265,10 @@ def prepare_interaction(
         ))  # fmt: skip
     user = None
     if cell_text(values, "user"):
-        user = get_user_model().objects.filter(username__iexact=cell_text(values, "user")).first()
+        # an employee the file names but Clientela does not know is this row's problem, not a blank
+        user = (users or UserDirectory()).find(cell_text(values, "user"))
+        if user is None:
+            problems.append(("user", UserDirectory.unknown(cell_text(values, "user"))))
     payload: dict[str, Any] = {}
     if chosen is not None:
         payload = _payload(

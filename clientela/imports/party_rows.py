@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from clientela.core.actor import Actor, Source
 from clientela.core.changes import field_values, record_snapshot, record_update
@@ -24,6 +23,7 @@ from clientela.core.models import ChangeAction, ObjectChange, SourceSystem
 from clientela.core.text import fold
 from clientela.imports.models import Effect, FieldProvenance, ImportJob
 from clientela.imports.names import split_full_name, tidy_case
+from clientela.imports.users import UserDirectory
 from clientela.imports.values import infer_party_kind, parse_date
 from clientela.parties.choices import PHONE_KINDS, ContactKind, PartyKind
 from clientela.parties.models import ContactPoint, Party, SourceLink
@@ -91,17 +91,13 @@ def _family_split(family: str) -> tuple[str, str]:
     return " ".join(words[:-1]), words[-1]
 
 
-def _owner(values: Mapping[str, object], problems: list[tuple[str, str]]) -> int | None:
-    from django.contrib.auth import get_user_model
-
+def _owner(values: Mapping[str, object], problems: list[tuple[str, str]], users: UserDirectory) -> int | None:
     name = _text(values, "owner")
     if not name:
         return None
-    user = get_user_model().objects.filter(username__iexact=name).only("pk").first()
+    user = users.find(name)
     if user is None:
-        user = get_user_model().objects.filter(email__iexact=name).only("pk").first()
-    if user is None:
-        problems.append(("owner", _("There is no user %(name)s.") % {"name": name}))
+        problems.append(("owner", users.unknown(name)))
         return None
     return int(user.pk)
 
@@ -150,7 +146,12 @@ def _contacts(
 
 
 def prepare_party(
-    values: Mapping[str, object], *, source: SourceSystem, default_country: str, date_format: str | None
+    values: Mapping[str, object],
+    *,
+    source: SourceSystem,
+    default_country: str,
+    date_format: str | None,
+    users: UserDirectory | None = None,
 ) -> PartyDraft:
     """Validate one row's canonical values into a draft; RowInvalid lists every problem."""
     problems: list[tuple[str, str]] = []
@@ -180,7 +181,7 @@ def prepare_party(
         problems.append(("birth_date", str(exc)))
     party.language = _text(values, "language")[:8]
     party.notes = str(values.get("notes") or "")
-    party.owner_id = _owner(values, problems)
+    party.owner_id = _owner(values, problems, users or UserDirectory())
     errors = Errors()
     clean_party(party, errors, model_checks=False)  # the quick checks: this runs for every row
     for path, messages in errors.by_path.items():

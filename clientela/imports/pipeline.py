@@ -32,6 +32,7 @@ from clientela.imports.models import Effect, Entity, ImportJob, Mode, RowError, 
 from clientela.imports.party_bulk import Item, insert_effects
 from clientela.imports.prepare import Prepared, ReaderStopped, parallel_allowed, prepared_chunks
 from clientela.imports.readers import ImportFileError, Limits, Row, detect_format, open_table
+from clientela.imports.users import UserDirectory
 from clientela.parties.services import _set_tags
 
 CHUNK = 2000
@@ -150,6 +151,7 @@ class _Runner:
         self.touched: set[int] = set()  # customers to index again (or whose figures to refresh)
         self.created_docs: list[Any] = []  # search documents of customers the chunk created in bulk
         self.resolver: Any = None
+        self.users = UserDirectory()
 
     # --- one row ------------------------------------------------------------------------------------
     def _prepare(self, values: dict[str, object]) -> Any:
@@ -159,8 +161,9 @@ class _Runner:
         job, opts = self.job, self.options
         if job.entity == Entity.PARTIES:
             return prepare_party(
-                values, source=job.source, default_country=self.default_country, date_format=self.date_format
-            )
+                values, source=job.source, default_country=self.default_country, date_format=self.date_format,
+                users=self.users,
+            )  # fmt: skip
         return prepare_interaction(
             values, source=job.source, kind=opts.kind if opts else None,
             region=self.default_country or settings.CLIENTELA_DEFAULT_REGION,
@@ -168,6 +171,7 @@ class _Runner:
             or settings.CLIENTELA_DEFAULT_CURRENCY,
             decimal=opts.decimal if opts else None, date_format=self.date_format,
             tz=default_timezone(job.source, opts.timezone if opts else None), resolver=self.resolver,
+            users=self.users,
         )  # fmt: skip
 
     def _write(self, draft: Any, external_id: str) -> tuple[int, str, str]:

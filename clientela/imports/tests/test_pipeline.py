@@ -427,3 +427,28 @@ def test_undoing_an_update_gives_the_fields_back_to_the_import_that_had_set_them
     assert "1 updated" in run(str(write(tmp_path, "c3.csv", again, "cp1252")), "--source", "Contabilidad")
     taller.refresh_from_db()
     assert taller.legal_name == "Talleres Pérez Hermanos SL"
+
+
+def test_the_employee_a_record_names_is_found_by_username_or_email_or_reported(tmp_path, django_user_model):
+    run(str(write(tmp_path, "clientes.csv", FINANCE, "cp1252")), "--source", "Contabilidad")
+    marta = django_user_model.objects.create_user("marta", email="marta@empresa.es", password="x")
+    lines = [
+        {"id": "L-1", "type": "call", "created": "2025-11-04T09:00:00+01:00", "customer_email": "jose@ejemplo.es",
+         "agent": "MARTA"},
+        {"id": "L-2", "type": "call", "created": "2025-11-05T09:00:00+01:00", "customer_email": "jose@ejemplo.es",
+         "agent": "marta@empresa.es"},
+        {"id": "L-3", "type": "call", "created": "2025-11-06T09:00:00+01:00", "customer_email": "jose@ejemplo.es",
+         "agent": "pedro.desconocido"},
+    ]  # fmt: skip
+    path = write(tmp_path, "calls.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
+    mapping = tmp_path / "calls.json"
+    mapping.write_text(json.dumps({"columns": {"id": "external_id", "type": "kind", "created": "occurred_at",
+        "customer_email": "party_email", "agent": "user"}}), encoding="utf-8")  # fmt: skip
+    run(str(path), "--source", "Centralita", "--entity", "interactions", "--mapping", str(mapping))
+    assert {i.external_id: i.user_id for i in Interaction.objects.filter(source__slug="centralita")} == {
+        "L-1": marta.pk,
+        "L-2": marta.pk,
+    }
+    error = RowError.objects.get(job__source__slug="centralita")
+    assert (error.line, error.column, error.value) == (3, "agent", "pedro.desconocido")
+    assert "pedro.desconocido" in error.message
