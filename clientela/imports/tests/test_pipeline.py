@@ -452,3 +452,18 @@ def test_the_employee_a_record_names_is_found_by_username_or_email_or_reported(t
     error = RowError.objects.get(job__source__slug="centralita")
     assert (error.line, error.column, error.value) == (3, "agent", "pedro.desconocido")
     assert "pedro.desconocido" in error.message
+
+
+def test_an_import_is_undone_from_the_command_line_once(tmp_path):
+    run(str(write(tmp_path, "clientes.csv", FINANCE, "cp1252")), "--source", "Contabilidad")
+    job = ImportJob.objects.get()
+    out = StringIO()
+    call_command("import_undo", str(job.pk), stdout=out)
+    assert out.getvalue().startswith("Import undone:")
+    assert Party.objects.count() == 0 and Party.all_objects.count() == 2  # in the recycle bin
+    job.refresh_from_db()
+    assert job.status == Status.UNDONE
+    with pytest.raises(CommandError, match="already undone"):
+        call_command("import_undo", str(job.pk), stdout=StringIO())
+    with pytest.raises(CommandError, match="no import 999"):
+        call_command("import_undo", "999", stdout=StringIO())
