@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "clientela.accounts",
     "clientela.parties",
     "clientela.interactions",
+    "clientela.identity",
     "clientela.imports",
     "clientela.api",
     "clientela.web",
