@@ -175,6 +175,33 @@ class TableWriter:
             )
         return ids
 
+    def upsert(
+        self, rows: Sequence[Sequence[Any]], *, conflict: Sequence[str], update: Sequence[str]
+    ) -> None:
+        """Insert ``rows``; where a row with the same ``conflict`` fields exists, set its ``update``
+        fields instead (``INSERT ... ON CONFLICT DO UPDATE``, which SQLite and PostgreSQL share), so a
+        concurrent writer of the same row cannot make it fail."""
+        if not rows:
+            return
+        connection = connections[self.using]
+        qn = connection.ops.quote_name
+        meta = self.model._meta
+        targets = ", ".join(qn(str(meta.get_field(name).column)) for name in conflict)  # type: ignore[union-attr]
+        sets = ", ".join(
+            f"{qn(c)} = excluded.{qn(c)}"
+            for c in (str(meta.get_field(name).column) for name in update)  # type: ignore[union-attr]
+        )
+        tail = f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+        step = self.rows_per_statement
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), step):
+                batch = rows[start : start + step]
+                params: list[Any] = []
+                for row in batch:
+                    params.extend(self._adapted(row))
+                    params.extend(self.constants)
+                cursor.execute(self._head + ", ".join([self._row_sql] * len(batch)) + tail, params)
+
     def _copy(self, rows: Sequence[Sequence[Any]], returning: bool) -> list[int]:
         """PostgreSQL: reserve ids from the table's sequence, then stream the rows with COPY.
 

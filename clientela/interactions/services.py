@@ -49,6 +49,12 @@ class Logged:
         return self.outcome == "created"
 
 
+# Choices.values builds a new list on every access; validation asks three times per interaction
+KIND_VALUES = frozenset(Kind.values)
+CHANNEL_VALUES = frozenset(Channel.values)
+DIRECTION_VALUES = frozenset(Direction.values)
+
+
 def source_get_or_create(slug: str, *, name: str = "", kind: str = SourceKind.OTHER) -> SourceSystem:
     """The source system registered as ``slug``; registered on first use."""
     source, _created = SourceSystem.objects.get_or_create(
@@ -101,7 +107,7 @@ def _validate(
     party: Party,
 ) -> tuple[dt.datetime, Any, str, str]:
     errors: dict[str, list[str]] = {}
-    if kind not in Kind.values:
+    if kind not in KIND_VALUES:
         errors["kind"] = [_("Unknown kind of interaction.")]
         raise ValidationError(errors)
     when = _when(occurred_at, errors)
@@ -112,10 +118,10 @@ def _validate(
     parsed, payload_errors = parse_payload(kind, payload)
     errors.update(payload_errors)
     channel = channel or DEFAULT_CHANNEL.get(kind, Channel.OTHER)
-    if channel not in Channel.values:
+    if channel not in CHANNEL_VALUES:
         errors.setdefault("channel", []).append(_("Unknown channel."))
     direction = direction or DEFAULT_DIRECTION.get(kind, Direction.INBOUND)
-    if direction not in Direction.values:
+    if direction not in DIRECTION_VALUES:
         errors.setdefault("direction", []).append(_("Unknown direction."))
     if len(external_id) > 200:
         errors.setdefault("external_id", []).append(_("At most 200 characters."))
