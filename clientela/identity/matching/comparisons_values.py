@@ -16,7 +16,9 @@ class _SingleValue(Comparison):
     def _enc(self, cols: Columns) -> Encoded:
         raise NotImplementedError
 
-    def _near(self, out: np.ndarray, todo: np.ndarray, sa: np.ndarray, sb: np.ndarray) -> None:
+    def _near(
+        self, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray, strings: np.ndarray
+    ) -> None:
         raise NotImplementedError
 
     def compare(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> Result:
@@ -27,7 +29,7 @@ class _SingleValue(Comparison):
         missing = (a < 0) | (b < 0)
         exact = ~missing & (a == b)
         strings = vocab_array(enc.vocab)
-        self._near(out, ~missing & ~exact, strings[np.maximum(a, 0)], strings[np.maximum(b, 0)])
+        self._near(out, ~missing & ~exact, a, b, strings)
         out[exact] = 1
         out[missing] = MISSING
         return Result(out, np.where(exact, a, NO_TF) if self.tf_level else np.full(len(left), NO_TF))
@@ -52,8 +54,10 @@ class TaxIdComparison(_SingleValue):
     def _enc(self, cols: Columns) -> Encoded:
         return cols.single("tax_id", lambda p: p.tax_id)
 
-    def _near(self, out: np.ndarray, todo: np.ndarray, sa: np.ndarray, sb: np.ndarray) -> None:
-        _edit_levels(out, todo, sa, sb, 2, 3)
+    def _near(
+        self, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray, strings: np.ndarray
+    ) -> None:
+        _edit_levels(out, todo, a, b, strings, 2, 3)
 
 
 class BirthDateComparison(Comparison):
@@ -85,7 +89,7 @@ class BirthDateComparison(Comparison):
         out[swapped] = 2
         rest &= ~swapped
         strings = vocab_array(enc.vocab)
-        _edit_levels(out, rest, strings[np.maximum(a, 0)], strings[np.maximum(b, 0)], 3, 5)
+        _edit_levels(out, rest, a, b, strings, 3, 5)
         out[rest & (out == 5) & (ya[:, 0] == yb[:, 0])] = 4
         out[exact] = 1
         out[missing] = MISSING
@@ -107,8 +111,10 @@ class StreetComparison(_SingleValue):
     def _enc(self, cols: Columns) -> Encoded:
         return cols.single("street", lambda p: p.street)
 
-    def _near(self, out: np.ndarray, todo: np.ndarray, sa: np.ndarray, sb: np.ndarray) -> None:
-        _fuzzy_levels(out, todo, sa, sb, [(0.92, 2), (0.80, 3)], 4)
+    def _near(
+        self, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray, strings: np.ndarray
+    ) -> None:
+        _fuzzy_levels(out, todo, a, b, strings, [(0.92, 2), (0.80, 3)], 4)
 
 
 class PostalCodeComparison(_SingleValue):
@@ -126,8 +132,10 @@ class PostalCodeComparison(_SingleValue):
     def _enc(self, cols: Columns) -> Encoded:
         return cols.single("postal_code", lambda p: p.postal_code)
 
-    def _near(self, out: np.ndarray, todo: np.ndarray, sa: np.ndarray, sb: np.ndarray) -> None:
-        _edit_levels(out, todo, sa, sb, 2, 3)
+    def _near(
+        self, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray, strings: np.ndarray
+    ) -> None:
+        _edit_levels(out, todo, a, b, strings, 2, 3)
 
 
 class CityComparison(_SingleValue):
@@ -145,5 +153,7 @@ class CityComparison(_SingleValue):
     def _enc(self, cols: Columns) -> Encoded:
         return cols.single("city", lambda p: p.city)
 
-    def _near(self, out: np.ndarray, todo: np.ndarray, sa: np.ndarray, sb: np.ndarray) -> None:
-        _fuzzy_levels(out, todo, sa, sb, [(0.90, 2)], 3)
+    def _near(
+        self, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray, strings: np.ndarray
+    ) -> None:
+        _fuzzy_levels(out, todo, a, b, strings, [(0.90, 2)], 3)

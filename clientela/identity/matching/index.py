@@ -64,10 +64,26 @@ class MatchIndex:
             bucket = self.keys[name]
             for key in set(rule(party)):
                 positions = bucket.get(key)
+                if not positions:
+                    continue
                 # The new record would make the block one larger: same cap as batch blocking.
-                if positions and len(positions) < limit:
+                if len(positions) < limit:
                     found.update(positions)
+                else:
+                    found.update(self._near_in_block(party, positions))
         return sorted(p for p in found if self.parties[p].kind == party.kind)
+
+    def _near_in_block(self, party: NormalizedParty, positions: list[int]) -> list[int]:
+        """Members of an oversize block the new record is close to in batch sub-blocking's secondary
+        orders: the same birth date, or the same postal code and street."""
+        out = []
+        for p in positions:
+            other = self.parties[p]
+            if (party.birth_date and other.birth_date == party.birth_date) or (
+                party.street and other.street == party.street and other.postal_code == party.postal_code
+            ):
+                out.append(p)
+        return out
 
     def matches(self, record: PartyRecord, limit: int = 10, threshold: float = 0.5) -> list[Match]:
         """Indexed records likely to be the same party as `record`, best first, with explanations."""

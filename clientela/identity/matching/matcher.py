@@ -8,19 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from .blocking import DEFAULT_RULES, KeyFunction, candidate_pairs
+from .blocking import DEFAULT_RULES, BlockingStats, KeyFunction, candidate_pairs
 from .cluster import cluster_pairs
 from .columns import Columns
-from .comparisons import (
-    Comparison,
-    EmailComparison,
-    ExternalIdComparison,
-    FamilyNameComparison,
-    GivenNameComparison,
-    HandleComparison,
-    OrganisationNameComparison,
-    PhoneComparison,
-)
+from .comparisons import Comparison, FamilyNameComparison, GivenNameComparison, OrganisationNameComparison
+from .comparisons_contact import EmailComparison, ExternalIdComparison, HandleComparison, PhoneComparison
 from .comparisons_values import (
     BirthDateComparison,
     CityComparison,
@@ -32,7 +24,7 @@ from .em import estimate_prior, level_frequencies
 from .explain import explain_row
 from .index import MatchIndex
 from .model import FieldParams, FitResult, Scores, build_tf_tables, compare_pairs, level_weights, score
-from .normalize import NormalizedParty, normalize_record
+from .normalize import NormalizedParty, normalize_record, normalize_records
 from .records import PartyRecord
 from .training import train_m
 
@@ -64,6 +56,17 @@ class ReviewPair:
     probability: float
 
 
+@dataclass(slots=True)
+class Resolution:
+    """Outcome of `Matcher.resolve_batch`: clusters of ids, pairs to review, the cluster label of each
+    record position (the smallest position in its cluster) and the scored candidate pairs."""
+
+    clusters: list[list[str]]
+    review: list[ReviewPair]
+    labels: np.ndarray
+    scores: Scores
+
+
 def _random_pairs(n: int, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     if n < 2:
         empty = np.zeros(0, dtype=np.int64)
@@ -91,7 +94,7 @@ class Matcher:
         *,
         comparisons: Sequence[Comparison] | None = None,
         rules: dict[str, KeyFunction] | None = None,
-        max_block_size: int = 200,
+        max_block_size: int = 50,
         random_pairs: int = 200_000,
         seed: int = 0,
     ) -> None:
@@ -128,8 +131,19 @@ class Matcher:
         u comes from random record pairs, m from EM training sessions (see `training`), and the prior
         (probability that two random records match) from the candidate pairs with m and u fixed.
         """
-        parties = [normalize_record(r) for r in records]
-        cols = Columns(parties)
+        parties = self._parties(records)
+        left, right, stats = candidate_pairs(parties, self.rules, self.max_block_size)
+        return self._fit_prepared(parties, Columns(parties), left, right, stats)
+
+    def _fit_prepared(
+        self,
+        parties: list[NormalizedParty],
+        cols: Columns,
+        left: np.ndarray,
+        right: np.ndarray,
+        stats: BlockingStats,
+        compared: tuple[np.ndarray, list[np.ndarray]] | None = None,
+    ) -> FitResult:
         n_levels = [len(c.levels) for c in self.comparisons]
         rng = np.random.default_rng(self.seed)
         rl, rr = _random_pairs(len(parties), self.random_pairs, rng)
@@ -152,8 +166,7 @@ class Matcher:
             )
             for f, c in enumerate(self.comparisons)
         ]
-        left, right, stats = candidate_pairs(parties, self.rules, self.max_block_size)
-        gamma, _ = compare_pairs(self.comparisons, cols, left, right)
+        gamma = (compared or compare_pairs(self.comparisons, cols, left, right))[0]
         log_bf = np.zeros(len(left))
         for f, c in enumerate(self.comparisons):
             log_bf += level_weights(c, fields[f])[gamma[:, f]] * np.log(2.0)
@@ -177,7 +190,7 @@ class Matcher:
     # -- scoring ----------------------------------------------------------------------------------------
 
     def _parties(self, records: Sequence[PartyRecord]) -> list[NormalizedParty]:
-        return [normalize_record(r) for r in records]
+        return normalize_records(records)
 
     def candidate_pairs(self, records: Sequence[PartyRecord]) -> np.ndarray:
         """Candidate pairs of record positions as an (n, 2) int64 array (left < right)."""
@@ -213,12 +226,26 @@ class Matcher:
 
         Fits first when the matcher has no parameters yet. Thresholds are match probabilities.
         """
-        if self._fitted is None:
-            self.fit(records)
+        result = self.resolve_batch(records, merge_threshold, review_threshold)
+        return result.clusters, result.review
+
+    def resolve_batch(
+        self,
+        records: Sequence[PartyRecord],
+        merge_threshold: float = 0.9,
+        review_threshold: float = 0.5,
+    ) -> Resolution:
+        """`resolve` with the working arrays kept (cluster label per record, scored pairs).
+
+        Records are normalised and blocked once, for fitting (when not fitted yet) and scoring alike.
+        """
         parties = self._parties(records)
         cols = Columns(parties)
-        left, right, _ = candidate_pairs(parties, self.rules, self.max_block_size)
-        scores = self.score_columns(cols, left, right)
+        left, right, stats = candidate_pairs(parties, self.rules, self.max_block_size)
+        compared = compare_pairs(self.comparisons, cols, left, right)
+        if self._fitted is None:
+            self._fit_prepared(parties, cols, left, right, stats, compared)
+        scores = score(self.fitted, self.comparisons, cols, left, right, compared)
 
         def rescore(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             return self.score_columns(cols, a, b).probability
@@ -239,7 +266,7 @@ class Matcher:
             )
         ]  # fmt: skip
         review.sort(key=lambda r: -r.probability)
-        return list(groups.values()), review
+        return Resolution(list(groups.values()), review, labels, scores)
 
     def index(self, records: Sequence[PartyRecord]) -> MatchIndex:
         """An in-memory index over existing records for real-time duplicate checks."""

@@ -109,16 +109,19 @@ def level_weights(comparison: Comparison, params: FieldParams) -> np.ndarray:
     w = np.log2(m / u)
     w[MISSING] = 0.0
     codes = [lv.code for lv in levels]
+    previous: int | None = None  # the last level on the similarity ladder (side levels are off it)
     for k in range(1, len(levels)):
         lv = levels[k]
-        if comparison.ordered and k > 1 and codes[k - 1] != "missing":
+        if comparison.ordered and previous is not None and not lv.side:
             # EM on few pairs can rank a weaker level above a stronger one; evidence must not grow as
             # agreement weakens.
-            w[k] = min(w[k], w[k - 1])
+            w[k] = min(w[k], w[previous])
         if lv.below is not None:
             w[k] = min(w[k], w[codes.index(lv.below)] - lv.margin)
         if lv.max_weight is not None:
             w[k] = min(w[k], lv.max_weight)
+        if not lv.side:
+            previous = k
     return w
 
 
@@ -129,8 +132,8 @@ class Scores:
     left: np.ndarray
     right: np.ndarray
     levels: np.ndarray  # (pairs, fields) int8
-    weights: np.ndarray  # (pairs, fields) float64, TF adjustment included
-    tf_adjustments: np.ndarray  # (pairs, fields) float64, the TF part of `weights`
+    weights: np.ndarray  # (pairs, fields) float32, TF adjustment included
+    tf_adjustments: np.ndarray  # (pairs, fields) float32, the TF part of `weights`
     dependence: np.ndarray  # (pairs,) float64, <= 0: the household/address group correction
     prior_weight: float
     total: np.ndarray
@@ -164,14 +167,23 @@ def compare_pairs(
 
 
 def score(
-    fit: FitResult, comparisons: Sequence[Comparison], cols: Columns, left: np.ndarray, right: np.ndarray
+    fit: FitResult,
+    comparisons: Sequence[Comparison],
+    cols: Columns,
+    left: np.ndarray,
+    right: np.ndarray,
+    compared: tuple[np.ndarray, list[np.ndarray]] | None = None,
 ) -> Scores:
-    """Score pairs (left[k], right[k]) of the records behind `cols` with fitted parameters."""
+    """Score pairs (left[k], right[k]) of the records behind `cols` with fitted parameters.
+
+    `compared` is `compare_pairs` output for these pairs when already computed (fitting needs it too).
+    """
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
-    gamma, tf_codes = compare_pairs(comparisons, cols, left, right)
-    weights = np.zeros(gamma.shape, dtype=np.float64)
-    tf_adj = np.zeros(gamma.shape, dtype=np.float64)
+    gamma, tf_codes = compared if compared is not None else compare_pairs(comparisons, cols, left, right)
+    # float32: a million records give tens of millions of pairs; bits need no more precision.
+    weights = np.zeros(gamma.shape, dtype=np.float32)
+    tf_adj = np.zeros(gamma.shape, dtype=np.float32)
     for f, comparison in enumerate(comparisons):
         table = level_weights(comparison, fit.params(comparison.name))
         weights[:, f] = table[gamma[:, f]]
@@ -195,7 +207,7 @@ def score(
     weights += tf_adj
     dependence = _dependence_correction(comparisons, gamma, weights)
     base = prior_weight(fit)
-    total = base + weights.sum(axis=1) + dependence
+    total = base + weights.sum(axis=1, dtype=np.float64) + dependence
     return Scores(
         left, right, gamma, weights, tf_adj, dependence, base, total, probability_from_weight(total)
     )

@@ -3,10 +3,13 @@ rule uses. Garbage and placeholder values become "" (missing) here, so that they
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from .nicknames import canonical_given
 from .records import PartyRecord
@@ -86,7 +89,7 @@ _LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
     )
 )  # fmt: skip
 
-_STREET_TYPES = {
+STREET_TYPES = {
     "c": "calle", "cl": "calle", "cle": "calle", "calle": "calle", "cll": "calle",
     "av": "avenida", "avd": "avenida", "avda": "avenida", "avenida": "avenida", "ave": "avenue",
     "avenue": "avenue", "p": "paseo", "po": "paseo", "pso": "paseo", "paseo": "paseo",
@@ -218,7 +221,7 @@ def normalize_street(value: str | None) -> str:
     for token in folded.split():
         if token in _STREET_NOISE:
             continue
-        out.append(_STREET_TYPES.get(token, token))
+        out.append(STREET_TYPES.get(token, token))
     return " ".join(out)
 
 
@@ -271,35 +274,75 @@ def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 
-def normalize_record(record: PartyRecord) -> NormalizedParty:
-    """Fold and clean every value of a record once, for blocking and comparison alike."""
-    given_tokens = name_tokens(record.given_name)
-    family_tokens = name_tokens(record.family_name)
-    phones = _unique([normalize_phone(p) for p in record.phones])
-    mobiles = frozenset(normalize_phone(p) for p in record.mobiles) - {""}
+class _Memo:
+    """Per-batch memo of value normalisations: CRM columns repeat (names, cities, streets, postal
+    codes), so a batch folds each distinct value once instead of once per record."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[Any, Any]] = {}
+
+    def __call__(self, kind: str, function: Callable[[Any], Any], value: Any) -> Any:
+        table = self.tables.setdefault(kind, {})
+        try:
+            return table[value]
+        except KeyError:
+            result = table[value] = function(value)
+            return result
+
+
+def _direct(kind: str, function: Callable[[Any], Any], value: Any) -> Any:
+    return function(value)
+
+
+def _given_parts(tokens: tuple[str, ...]) -> tuple[str, str]:
+    return canonical_given(tokens, 0), canonical_given(tokens, 1)
+
+
+def _normalize(record: PartyRecord, memo: Callable[[str, Callable[[Any], Any], Any], Any]) -> NormalizedParty:
+    given_tokens = memo("name", name_tokens, record.given_name)
+    family_tokens = memo("name", name_tokens, record.family_name)
+    canon, canon_alt = memo("canon", _given_parts, given_tokens)
+    phones = _unique([memo("phone", normalize_phone, p) for p in record.phones])
+    mobiles = frozenset(memo("phone", normalize_phone, p) for p in record.mobiles) - {""}
     birth = ""
     if record.birth_date is not None:
-        birth = record.birth_date.strftime("%Y%m%d")
-        if birth in _PLACEHOLDER_DATES:
-            birth = ""
+        birth = memo("date", _birth_text, record.birth_date)
     ext = _unique([f"{fold(src)}:{str(eid).strip()}" for src, eid in record.external_ids if str(eid).strip()])
     return NormalizedParty(
         kind=record.kind,
         given=" ".join(given_tokens),
         given_tokens=given_tokens,
-        given_canon=canonical_given(given_tokens, 0),
-        given_canon_alt=canonical_given(given_tokens, 1),
+        given_canon=canon,
+        given_canon_alt=canon_alt,
         family=" ".join(family_tokens),
         family_tokens=family_tokens,
-        organisation=organisation_key(record.organisation_name),
+        organisation=memo("org", organisation_key, record.organisation_name)
+        if record.organisation_name
+        else "",
         emails=_unique([normalize_email(e) for e in record.emails]),
         phones=phones,
         mobiles=mobiles,
-        tax_id=normalize_tax_id(record.tax_id),
+        tax_id=normalize_tax_id(record.tax_id) if record.tax_id else "",
         birth_date=birth,
-        street=normalize_street(record.street),
-        postal_code=normalize_postal_code(record.postal_code),
-        city=_clean_text(record.city),
+        street=memo("street", normalize_street, record.street),
+        postal_code=memo("postal", normalize_postal_code, record.postal_code),
+        city=memo("city", _clean_text, record.city),
         handles=_unique([normalize_handle(h) for h in record.handles]),
         external_ids=ext,
     )
+
+
+def _birth_text(date: datetime.date) -> str:
+    text = date.strftime("%Y%m%d")
+    return "" if text in _PLACEHOLDER_DATES else text
+
+
+def normalize_record(record: PartyRecord) -> NormalizedParty:
+    """Fold and clean every value of a record once, for blocking and comparison alike."""
+    return _normalize(record, _direct)
+
+
+def normalize_records(records: Iterable[PartyRecord]) -> list[NormalizedParty]:
+    """`normalize_record` over a batch, normalising each distinct name, street, city ... only once."""
+    memo = _Memo()
+    return [_normalize(record, memo) for record in records]

@@ -8,6 +8,7 @@ nicknames, a dropped second surname, day/month swaps, abbreviations, missing or 
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 import unicodedata
 from dataclasses import replace
@@ -63,10 +64,12 @@ def _typo(rng: random.Random, text: str) -> str:
     return text[:i] + rng.choice("aeioulnrst") + text[i + 1 :]
 
 
+# Zipf-like: index drawn with weight 1/(rank+1) so García is far more common than Zabaleta.
+_FAMILY_CUM = list(itertools.accumulate(1.0 / (k + 1) for k in range(len(FAMILY))))
+
+
 def _family_name(rng: random.Random) -> str:
-    # Zipf-like: index drawn with weight 1/(rank+1) so García is far more common than Zabaleta.
-    weights = [1.0 / (k + 1) for k in range(len(FAMILY))]
-    return rng.choices(FAMILY, weights=weights)[0]
+    return rng.choices(FAMILY, cum_weights=_FAMILY_CUM)[0]
 
 
 def _entity(rng: random.Random, k: int) -> PartyRecord:
@@ -93,7 +96,8 @@ def _entity(rng: random.Random, k: int) -> PartyRecord:
     )
 
 
-def _corrupt(rng: random.Random, rec: PartyRecord, dup: int) -> PartyRecord:
+def corrupt(rng: random.Random, rec: PartyRecord, dup: int) -> PartyRecord:
+    """A duplicate of `rec` (id suffix `dup`) with one to three CRM-style corruptions."""
     changes: dict[str, object] = {"id": rec.id.rsplit("-", 1)[0] + f"-{dup}"}
     ops = rng.sample(range(10), k=rng.randint(1, 3))
     for op in ops:
@@ -122,14 +126,41 @@ def _corrupt(rng: random.Random, rec: PartyRecord, dup: int) -> PartyRecord:
     return replace(rec, **changes)  # type: ignore[arg-type]
 
 
-def generate(n: int, seed: int = 7, duplicate_rate: float = 0.25) -> list[PartyRecord]:
+def _drop_fields(rng: random.Random, rec: PartyRecord, rate: float) -> PartyRecord:
+    """Leave out optional values the way incomplete forms do (each with probability `rate`)."""
+    changes: dict[str, object] = {}
+    for name, empty in (("birth_date", None), ("tax_id", ""), ("street", ""), ("postal_code", ""),
+                        ("emails", ()), ("city", "")):  # fmt: skip
+        if rng.random() < rate:
+            changes[name] = empty
+    return replace(rec, **changes) if changes else rec  # type: ignore[arg-type]
+
+
+def _namesake(rng: random.Random, rec: PartyRecord, k: int) -> PartyRecord:
+    """A different person with the same given and family names living in the same city."""
+    other = _entity(rng, k)
+    return replace(other, given_name=rec.given_name, family_name=rec.family_name, city=rec.city)
+
+
+def generate(
+    n: int, seed: int = 7, duplicate_rate: float = 0.25, namesake_rate: float = 0.0, missing_rate: float = 0.0
+) -> list[PartyRecord]:
     """About `n` records: entities, their corrupted duplicates (ids "e<k>-<d>") and households whose
-    members share a surname and a landline but are different people."""
+    members share a surname and a landline but are different people.
+
+    `namesake_rate` adds different people sharing a common full name and city (they must stay apart);
+    `missing_rate` blanks optional fields (birth date, tax id, address parts, email) at random.
+    """
     rng = random.Random(seed)
     records: list[PartyRecord] = []
     k = 0
     while len(records) < n:
         base = _entity(rng, k)
+        if missing_rate:
+            base = _drop_fields(rng, base, missing_rate)
+        if namesake_rate and rng.random() < namesake_rate:
+            k += 1
+            records.append(_namesake(rng, base, k))
         if rng.random() < 0.1:
             # A household: a second person with the same surname, address and landline.
             landline = f"+349{rng.randrange(10_000_000, 99_999_999)}"
@@ -143,7 +174,7 @@ def generate(n: int, seed: int = 7, duplicate_rate: float = 0.25) -> list[PartyR
         records.append(base)
         if rng.random() < duplicate_rate:
             for dup in range(1, rng.choice([2, 2, 2, 3]) if rng.random() < 0.2 else 2):
-                records.append(_corrupt(rng, base, dup))
+                records.append(corrupt(rng, base, dup))
         k += 1
     return records[:n]
 
