@@ -160,3 +160,129 @@ class NotDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party_low_id} ≠ {self.party_high_id}"
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class ResolutionRun(models.Model):
+    """One pass of duplicate detection over every live customer: its settings, progress and outcome.
+
+    ``parameters`` keeps the matcher's fitted parameters (``Matcher.to_json``), so a run's scores can be
+    explained and reproduced later without refitting on data that has changed since.
+    """
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    auto_merge = models.BooleanField(_("merge automatically"), default=False)
+    merge_threshold = models.FloatField(_("merge threshold"))
+    review_threshold = models.FloatField(_("review threshold"))
+    parties = models.PositiveIntegerField(_("customers read"), default=0)
+    candidate_pairs = models.PositiveIntegerField(_("candidate pairs"), default=0)
+    clusters = models.PositiveIntegerField(_("groups of duplicates"), default=0)
+    review_pairs = models.PositiveIntegerField(_("pairs to review"), default=0)
+    merged = models.PositiveIntegerField(_("merged"), default=0)
+    failed_merges = models.PositiveIntegerField(_("failed merges"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    parameters = models.JSONField(_("fitted parameters"), default=dict, blank=True)
+    # progress of the current stage, for a progress bar: "read", "fit", "score", "review", "merge"
+    stage = models.CharField(_("stage"), max_length=16, blank=True)
+    progress_done = models.PositiveIntegerField(_("done"), default=0)
+    progress_total = models.PositiveIntegerField(_("total"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("duplicate detection run")
+        verbose_name_plural = _("duplicate detection runs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.status}"
+
+
+class CandidateStatus(models.TextChoices):
+    OPEN = "open", _("To review")
+    MERGED = "merged", _("Merged")
+    NOT_DUPLICATE = "not_duplicate", _("Not the same")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class MatchCandidate(models.Model):
+    """A pair of customers the matcher thinks may be one: queued for review, or merged automatically.
+
+    The pair is stored in id order. At most one *open* candidate exists per pair: a later run updates
+    its score and explanation instead of queueing the pair again. Decided candidates stay as history.
+    """
+
+    party_a = models.ForeignKey(
+        "parties.Party", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+    )
+    party_b = models.ForeignKey(
+        "parties.Party", verbose_name=_("possible duplicate"), on_delete=models.CASCADE, related_name="+"
+    )
+    score = models.FloatField(_("match probability"))
+    weight = models.FloatField(_("match weight"), default=0.0)  # total log2 Bayes factor, prior included
+    explanation = models.JSONField(
+        _("match explanation"), default=list, blank=True, encoder=DjangoJSONEncoder
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=CandidateStatus.choices, default=CandidateStatus.OPEN
+    )
+    run = models.ForeignKey(
+        ResolutionRun,
+        verbose_name=_("run"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party_a", "party_b"], condition=Q(status="open"), name="identity_candidate_open_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(party_a__lt=models.F("party_b")), name="identity_candidate_order"
+            ),
+        ]
+        indexes = [
+            # the review queue: open candidates, best first
+            models.Index(
+                fields=["-score", "id"], name="identity_candidate_queue", condition=Q(status="open")
+            ),
+            # "is this party in the queue?" on a customer page; party_a is led by the unique constraint
+            models.Index(fields=["party_b"], name="identity_candidate_party_b"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_a_id} ~ {self.party_b_id} ({self.score:.3f})"
