@@ -170,8 +170,9 @@ def islands_load(*, customers: int, write: Callable[[str], None] | None = None) 
     through the same pipeline as ``clientela import``; returns one summary line per file."""
     from clientela.core.actor import Actor, Source
     from clientela.demo.islands import ISLAND_IMPORTS, write_islands
+    from clientela.imports.jobs import job_create, source_for
     from clientela.imports.mapping import parse_mapping
-    from clientela.imports.pipeline import job_create, job_run, source_for
+    from clientela.imports.pipeline import job_run
 
     folder = Path(settings.VAR_DIR) / "islands"
     write_islands(folder, customers=customers, seed=DEMO_SEED)

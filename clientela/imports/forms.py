@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy
 from clientela.core.countries import country_choices
 from clientela.core.models import SourceKind, SourceSystem
 from clientela.imports.fields import FIELD_HELP, IDENTIFYING_FIELDS, fields_for
+from clientela.imports.jobs import source_for
 from clientela.imports.models import Entity, Mode
-from clientela.imports.pipeline import source_for
 from clientela.imports.readers import TOO_BIG, ImportFileError, Limits, detect_format
 from clientela.interactions.choices import Kind
 

@@ -13,8 +13,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from clientela.imports.jobs import ImportFailed
 from clientela.imports.models import ImportJob, Status
-from clientela.imports.pipeline import ImportFailed, job_run
+from clientela.imports.pipeline import job_run
 
 logger = logging.getLogger("clientela.imports")
 

@@ -35,16 +35,11 @@ from clientela.imports.forms import (
     posted_headers,
     store_upload,
 )
+from clientela.imports.jobs import ImportFailed, job_create, mapping_template, mapping_template_save
 from clientela.imports.mapping import Mapping, MappingError, parse_mapping
 from clientela.imports.models import ImportJob, Status
 from clientela.imports.permissions import IMPORT_REFUSED, may_import
-from clientela.imports.pipeline import (
-    ImportFailed,
-    job_create,
-    job_run,
-    mapping_template,
-    mapping_template_save,
-)
+from clientela.imports.pipeline import job_run
 from clientela.imports.readers import ImportFileError, detect_format
 from clientela.imports.suggest import suggest_mapping
 from clientela.imports.tasks import enqueue_import

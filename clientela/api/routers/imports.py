@@ -20,10 +20,10 @@ from clientela.api.schemas.imports import ImportIn, ImportOut, RowErrorOut, Undo
 from clientela.imports import selectors
 from clientela.imports.fields import IDENTIFYING_FIELDS
 from clientela.imports.forms import discard_upload, store_upload, upload_problem
+from clientela.imports.jobs import ImportFailed, job_create, mapping_template, source_for
 from clientela.imports.mapping import ImportOptions, Mapping, MappingError, parse_mapping, resolve_columns
 from clientela.imports.models import ImportJob
 from clientela.imports.permissions import IMPORT_REFUSED, may_import
-from clientela.imports.pipeline import ImportFailed, job_create, mapping_template, source_for
 from clientela.imports.readers import ImportFileError, detect_format
 from clientela.imports.suggest import suggest_mapping
 from clientela.imports.tasks import enqueue_import

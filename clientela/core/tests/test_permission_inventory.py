@@ -517,8 +517,8 @@ def _import_snapshot() -> tuple:
 
 @pytest.mark.parametrize("role", ROLE_SLUGS)
 def test_import_and_export_routes_follow_the_role(role, users, world, client_for, settings, tmp_path):
+    from clientela.imports.jobs import job_create, source_for
     from clientela.imports.models import Status
-    from clientela.imports.pipeline import job_create, source_for
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from clientela.accounts.services import api_token_create
+from clientela.imports.jobs import job_create, source_for
 from clientela.imports.models import ImportJob, Status
-from clientela.imports.pipeline import job_create, source_for
 from clientela.parties.models import Party
 from clientela.testing.factories import actor_for
 

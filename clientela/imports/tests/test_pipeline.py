@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from clientela.core.models import SourceSystem
+from clientela.imports.jobs import job_create
 from clientela.imports.models import Effect, FieldProvenance, ImportJob, RowError, SourceRecord, Status
-from clientela.imports.pipeline import Progress, job_create, job_run
+from clientela.imports.pipeline import Progress, job_run
 from clientela.imports.undo import UndoRefused, import_undo
 from clientela.interactions.models import Interaction
 from clientela.parties.models import ContactPoint, Party, SourceLink
@@ -241,12 +242,12 @@ def test_support_records_find_customers_by_email_or_phone(tmp_path):
 
 
 def test_a_job_stopped_midway_resumes_after_its_last_commit(tmp_path, monkeypatch):
-    from clientela.imports import pipeline
+    from clientela.imports import jobs, pipeline
 
     monkeypatch.setattr(pipeline, "CHUNK", 10)
     rows = ["id,first_name,last_name,email"] + [f"P{i},Ana{i},Ruiz,ana{i}@x.es" for i in range(35)]
     path = write(tmp_path, "p.csv", "\n".join(rows) + "\n")
-    source = pipeline.source_for("Web")
+    source = jobs.source_for("Web")
     actor = actor_for(None)
     job = job_create(actor=actor, path=path, source=source, entity="parties")
 
@@ -297,7 +298,7 @@ def test_a_bad_mapping_is_refused_before_reading(tmp_path):
 
 
 def test_a_source_is_found_by_code_or_name_whatever_the_case(db):
-    from clientela.imports.pipeline import source_for
+    from clientela.imports.jobs import source_for
 
     erp = SourceSystem.objects.create(slug="erp", name="SAP Business One", kind="erp")
     assert source_for("ERP") == erp and source_for("erp") == erp and source_for("sap business one") == erp

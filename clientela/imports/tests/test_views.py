@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 
 from clientela.core.models import SourceSystem
 from clientela.imports import selectors
+from clientela.imports.jobs import job_create, source_for
 from clientela.imports.models import ImportJob, RowError, Status
-from clientela.imports.pipeline import job_create, source_for
 from clientela.parties.models import Party
 from clientela.testing.factories import actor_for, make_person
 

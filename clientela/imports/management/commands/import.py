@@ -19,17 +19,16 @@ from django.utils.translation import gettext as _
 
 from clientela.core.actor import Actor, Source
 from clientela.core.models import SourceKind
-from clientela.imports.mapping import MappingError, parse_mapping
-from clientela.imports.models import Entity, Mode, RowError
-from clientela.imports.pipeline import (
+from clientela.imports.jobs import (
     ImportFailed,
-    Progress,
     job_create,
-    job_run,
     mapping_template,
     mapping_template_save,
     source_for,
 )
+from clientela.imports.mapping import MappingError, parse_mapping
+from clientela.imports.models import Entity, Mode, RowError
+from clientela.imports.pipeline import Progress, job_run
 from clientela.imports.readers import ImportFileError
 
 
