@@ -404,3 +404,23 @@ def test_xlsx_too_big_is_refused_before_writing(admin_user, tmp_path, monkeypatc
     assert list(tmp_path.iterdir()) == []
     # CSV has no such limit
     assert "Wrote 2 rows" in run_export("parties", "--out", str(tmp_path / "p.csv"))
+
+
+def test_export_links_follows_a_merge_and_its_undo(admin_user, tmp_path):
+    from clientela.identity.services import party_merge, party_unmerge
+    from clientela.testing.factories import actor_for
+
+    erp = source("erp", "Zeta ERP")
+    shop = source("shop", "Alpha shop")
+    ana = make_person(admin_user)
+    ana_again = make_person(admin_user)
+    link(admin_user, ana, erp, "C-0001")
+    link(admin_user, ana_again, shop, "8812")
+    out = tmp_path / "links.csv"
+    merge = party_merge(actor=actor_for(admin_user), survivor=ana, merged=ana_again)
+    run_export("links", "--out", str(out))
+    # each source record points at the surviving customer
+    assert read_csv(out)[1:] == [["erp", "C-0001", str(ana.pk)], ["shop", "8812", str(ana.pk)]]
+    party_unmerge(actor=actor_for(admin_user), merge=merge)
+    run_export("links", "--out", str(out))
+    assert read_csv(out)[1:] == [["erp", "C-0001", str(ana.pk)], ["shop", "8812", str(ana_again.pk)]]
