@@ -11,7 +11,11 @@ class IdentityConfig(AppConfig):
         from django.core import checks
 
         from clientela.identity.references import check_references
+        from clientela.identity.services import merged_into
+        from clientela.parties.moved import register_finder
 
         # A new app with a Party reference the generic re-pointing cannot handle safely fails `check`
         # (and the test run) instead of corrupting data at its first merge.
         checks.register(check_references)
+        # old links to a merged customer's page lead to the customer it was merged into
+        register_finder(merged_into)

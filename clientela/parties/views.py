@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from clientela.core.permissions import Action, Scope, can, can_loaded, user_scop
 from clientela.parties import selectors, services
 from clientela.parties.forms import ContactPointFormSet, PartyForm, attach_errors, contact_items
 from clientela.parties.models import Party
+from clientela.parties.moved import moved_to
 from clientela.parties.panels import customer_panels
 
 SORT_LABELS = {
@@ -97,7 +98,14 @@ def render_detail(
 @login_required
 @require_GET
 def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render_detail(request, pk)
+    try:
+        return render_detail(request, pk)
+    except Http404:
+        # a merged customer's old address leads to the customer it was merged into (whose page checks access)
+        target = moved_to(pk)
+        if target is None:
+            raise
+        return redirect("parties:detail", pk=target)
 
 
 @login_required

@@ -336,3 +336,17 @@ def test_not_duplicate_decision_lasts_until_the_data_change(admin_user):
     assert not pair_is_marked_distinct(a, b)
     with pytest.raises(ValidationError):
         pair_mark_distinct(actor=actor, a=a, b=a)
+
+
+def test_a_merged_customers_page_leads_to_the_survivor_until_the_merge_is_undone(admin_user, client):
+    from clientela.testing.factories import actor_for, make_person
+
+    ana = make_person(admin_user, given_names="Ana", family_name_1="Ruiz")
+    copy = make_person(admin_user, given_names="Ana", family_name_1="Ruiz")
+    client.force_login(admin_user)
+    merge = party_merge(actor=actor_for(admin_user), survivor=ana, merged=copy)
+    response = client.get(f"/customers/{copy.pk}/")
+    assert response.status_code == 302 and response.headers["Location"] == f"/customers/{ana.pk}/"
+    assert client.get("/customers/999999/").status_code == 404  # never existed: still not found
+    party_unmerge(actor=actor_for(admin_user), merge=merge)
+    assert client.get(f"/customers/{copy.pk}/").status_code == 200
