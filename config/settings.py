@@ -183,6 +183,8 @@ CLIENTELA_DEFAULT_CURRENCY = os.environ.get("CLIENTELA_DEFAULT_CURRENCY", "EUR")
 # Days a soft-deleted party stays in the recycle bin before `clientela purge` removes it for good.
 CLIENTELA_RECYCLE_DAYS = int(os.environ.get("CLIENTELA_RECYCLE_DAYS", "30"))
 CLIENTELA_PAGE_SIZE = int(os.environ.get("CLIENTELA_PAGE_SIZE", "50"))
+# Large imports parse and validate in a second process while the first writes (docs/import.md)
+CLIENTELA_IMPORT_PARALLEL = env_bool("CLIENTELA_IMPORT_PARALLEL", True)
 
 LOGGING = {
     "version": 1,

@@ -116,3 +116,10 @@ def test_packing_keeps_models_their_state_and_choice_values():
     assert point2.party.legal_name == "Talleres Pérez SL" and point2.party._state.adding
     assert (saved2.pk, saved2._state.adding, saved2._state.db) == (41, False, "default")
     assert back.items[0].row == row and back.last_index == 3
+
+
+def test_the_reader_process_can_be_switched_off(settings):
+    settings.CLIENTELA_IMPORT_PARALLEL = True
+    assert parallel_allowed(1_000_000)  # outside any transaction, on Linux
+    settings.CLIENTELA_IMPORT_PARALLEL = False
+    assert not parallel_allowed(1_000_000)
