@@ -9,6 +9,7 @@ urlpatterns = [
     path("customers/", include("clientela.parties.urls")),
     path("customers/", include("clientela.interactions.urls")),
     path("imports/", include("clientela.imports.urls")),
+    path("duplicates/", include("clientela.identity.urls", namespace="identity")),
     path("", include("clientela.web.urls")),
 ]
 

@@ -25,7 +25,7 @@ from clientela.core.exceptions import NotPermitted
 from clientela.core.models import ChangeAction, ObjectChange
 from clientela.core.permissions import Action, can_assign
 from clientela.core.text import fold
-from clientela.identity.models import Merge, MergeChange, NotDuplicate
+from clientela.identity.models import CandidateStatus, MatchCandidate, Merge, MergeChange, NotDuplicate
 from clientela.identity.permissions import MERGE_REFUSED, may_merge
 from clientela.identity.references import (
     MergeContext,
@@ -390,3 +390,77 @@ def pair_is_marked_distinct(a: Party, b: Party) -> bool:
         .first()
     )
     return fingerprint is not None and fingerprint == _pair_fingerprint(low.pk, high.pk)
+
+
+# --- Review queue decisions ---------------------------------------------------------------------------------
+
+
+def _lock_open_candidate(actor: Actor, candidate: MatchCandidate) -> MatchCandidate:
+    """The candidate re-read under a row lock; refused unless the actor may decide and it is still open."""
+    if actor.user is not None and not may_merge(actor.user):
+        raise NotPermitted(str(MERGE_REFUSED))
+    locked = MatchCandidate.objects.select_for_update().filter(pk=candidate.pk).first()
+    if locked is None or locked.status != CandidateStatus.OPEN:
+        raise ValidationError({"candidate": [_("This pair has already been decided.")]})
+    return locked
+
+
+def _decide(actor: Actor, candidate: MatchCandidate, status: str) -> None:
+    candidate.status = status
+    candidate.decided_by = actor.user
+    candidate.decided_at = timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+
+
+@transaction.atomic
+def candidate_merge(
+    *, actor: Actor, candidate: MatchCandidate, survivor: Party, field_choices: Mapping[str, str] | None
+) -> Merge:
+    """Merge an open possible duplicate: the other party of the pair is folded into ``survivor``.
+
+    ``field_choices`` is passed to ``party_merge`` with the candidate's score and explanation; the
+    candidate is then marked merged by the actor. Raises ValidationError when the candidate is no longer
+    open or ``survivor`` is not one of its parties, NotPermitted when the actor may not merge them.
+    """
+    candidate = _lock_open_candidate(actor, candidate)
+    if survivor.pk not in (candidate.party_a_id, candidate.party_b_id):
+        raise ValidationError({"survivor": [_("The surviving customer must be one of the pair.")]})
+    merged_pk = candidate.party_b_id if survivor.pk == candidate.party_a_id else candidate.party_a_id
+    parties = Party.all_objects.in_bulk([survivor.pk, merged_pk])
+    if len(parties) < 2:
+        raise ValidationError({"merged": [_("This customer does not exist.")]})
+    merge = party_merge(
+        actor=actor,
+        survivor=parties[survivor.pk],
+        merged=parties[merged_pk],
+        field_choices=field_choices,
+        score=candidate.score,
+        explanation={"run": candidate.run_id, "weight": candidate.weight, "fields": candidate.explanation},
+    )
+    _decide(actor, candidate, CandidateStatus.MERGED)
+    return merge
+
+
+@transaction.atomic
+def candidate_mark_distinct(*, actor: Actor, candidate: MatchCandidate) -> NotDuplicate:
+    """Decide an open possible duplicate as two different customers (``pair_mark_distinct``) and close it.
+
+    Raises ValidationError when the candidate is no longer open, NotPermitted when the actor may not decide.
+    """
+    candidate = _lock_open_candidate(actor, candidate)
+    parties = Party.all_objects.in_bulk([candidate.party_a_id, candidate.party_b_id])
+    decision = pair_mark_distinct(
+        actor=actor, a=parties[candidate.party_a_id], b=parties[candidate.party_b_id]
+    )
+    _decide(actor, candidate, CandidateStatus.NOT_DUPLICATE)
+    return decision
+
+
+@transaction.atomic
+def candidate_skip(*, actor: Actor, candidate: MatchCandidate) -> None:
+    """Take an open possible duplicate out of the queue without deciding it (a later run may queue it again).
+
+    Raises ValidationError when the candidate is no longer open, NotPermitted when the actor may not decide.
+    """
+    candidate = _lock_open_candidate(actor, candidate)
+    _decide(actor, candidate, CandidateStatus.SKIPPED)

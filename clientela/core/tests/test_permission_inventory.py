@@ -140,9 +140,18 @@ API_LIST_ROUTES = {
 
 # Routes decided by the role as a whole, never by one record (clientela.imports.permissions): IMPORT routes
 # only for roles whose party "add" and "change" scopes are both "all"; EXPORT routes for roles with any
-# party "export" scope (the exported rows stay inside it: see the leak test). Parameter kind: job (an import).
-IMPORT, EXPORT = "import", "export"
+# party "export" scope (the exported rows stay inside it: see the leak test); MERGE routes (the duplicates
+# review) for roles with some party "change" and "delete" scope (each merge then checks both records).
+# Parameter kind: job (an import), or a possible-duplicate pair (filled with an id that names none: the
+# role check comes first, so a refused role gets 403 and an allowed one 404).
+IMPORT, EXPORT, MERGE = "import", "export", "merge"
 ROLE_ROUTES: dict[str, Route] = {
+    "identity:queue": Route(MERGE, {}, ("GET",)),
+    "identity:bulk_merge": Route(MERGE, {}, ("POST",)),
+    "identity:pair": Route(MERGE, {"pk": "job"}, ("GET",)),
+    "identity:merge": Route(MERGE, {"pk": "job"}, ("POST",)),
+    "identity:distinct": Route(MERGE, {"pk": "job"}, ("POST",)),
+    "identity:skip": Route(MERGE, {"pk": "job"}, ("POST",)),
     "imports:list": Route(IMPORT, {}, ("GET",)),
     "imports:new": Route(IMPORT, {}, ("GET", "POST")),
     "imports:detail": Route(IMPORT, {"pk": "job"}, ("GET",)),
@@ -505,6 +514,11 @@ def _role_may(user, action: str) -> bool:
         return (
             user_scope(user, "party", Action.ADD) == "all"
             and user_scope(user, "party", Action.CHANGE) == "all"
+        )
+    if action == MERGE:
+        return (
+            user_scope(user, "party", Action.CHANGE) != "none"
+            and user_scope(user, "party", Action.DELETE) != "none"
         )
     return user_scope(user, "party", Action.EXPORT) != "none"
 

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from clientela.identity import views
+
+app_name = "identity"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("bulk-merge/", views.bulk_merge, name="bulk_merge"),
+    path("<int:pk>/", views.pair, name="pair"),
+    path("<int:pk>/merge/", views.merge, name="merge"),
+    path("<int:pk>/distinct/", views.distinct, name="distinct"),
+    path("<int:pk>/skip/", views.skip, name="skip"),
+]
