@@ -24,6 +24,7 @@ from clientela.core.exceptions import NotPermitted
 from clientela.core.permissions import Action
 from clientela.identity import selectors, services
 from clientela.identity.forms import A, MergeForm, pair_rows
+from clientela.identity.labels import labelled
 from clientela.identity.models import CandidateStatus, MatchCandidate
 from clientela.identity.permissions import MERGE_REFUSED, may_merge
 from clientela.parties.models import Party
@@ -150,7 +151,7 @@ def pair(request: HttpRequest, pk: int) -> HttpResponse:
             "b": candidate.party_b,
             "rows": rows,
             "form": MergeForm(rows=rows),
-            "explanation": [e for e in explanation if e.get("field") != "total"],
+            "explanation": labelled([e for e in explanation if e.get("field") != "total"]),
             "total": total,
             "nav": "duplicates",
         },

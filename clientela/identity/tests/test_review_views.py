@@ -250,3 +250,23 @@ def test_load_more_uses_the_cursor(admin_user, client_for, settings):
         assert client.get("/duplicates/?cursor=bad").status_code == 404
     finally:
         views.PAGE_SIZE = original
+
+
+def test_the_explanation_is_in_words_in_the_users_language(admin_user, client_for, pair):
+    _a, _b, candidate = pair
+    client = client_for(admin_user)
+    html = client.get(f"/duplicates/{candidate.pk}/").content.decode()
+    assert "Email</span>: the same" in html and "name</span>: the same" in html  # an unknown code stays as is
+    client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    html = client.get(f"/duplicates/{candidate.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Correo electrónico</span>: iguales" in html
+
+
+def test_every_code_the_engine_can_explain_has_words():
+    from clientela.identity.labels import FIELDS, LEVELS
+    from clientela.identity.matching import default_comparisons
+
+    for comparison in default_comparisons():
+        assert comparison.name in FIELDS
+        for level in comparison.levels:
+            assert level.code in LEVELS, f"{comparison.name}: {level.code}"
