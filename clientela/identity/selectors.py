@@ -1,4 +1,4 @@
-"""Reads of the identity app: the review queue of possible duplicates."""
+"""Reads of the identity app: the review queue of possible duplicates, and the merges that can be undone."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clientela.core.permissions import Action
-from clientela.identity.models import CandidateStatus, MatchCandidate
+from clientela.identity.models import CandidateStatus, MatchCandidate, Merge
 from clientela.parties.models import Party
 
 
@@ -44,3 +44,21 @@ def review_queue(
 def next_cursor(page: list[MatchCandidate]) -> tuple[float, int] | None:
     """The cursor of the page after ``page`` (None for an empty page)."""
     return (page[-1].score, page[-1].pk) if page else None
+
+
+def recent_merges(*, user: Any, limit: int = 10) -> list[Merge]:
+    """Merges still standing, newest first, whose surviving customer ``user`` may view (to undo them)."""
+    visible = Party.objects.restrict(user, Action.VIEW)
+    qs: QuerySet[Merge] = (
+        Merge.objects.filter(undone_at=None)
+        .filter(Exists(visible.filter(pk=OuterRef("survivor_id"))))
+        .select_related("survivor", "merged")
+        .order_by("-merged_at", "-pk")
+    )
+    return list(qs[:limit])
+
+
+def merge_get(*, user: Any, pk: int) -> Merge:
+    """One merge whose surviving customer ``user`` may view; Merge.DoesNotExist otherwise."""
+    visible = Party.objects.restrict(user, Action.VIEW)
+    return Merge.objects.filter(Exists(visible.filter(pk=OuterRef("survivor_id")))).get(pk=pk)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/merge/", views.merge, name="merge"),
     path("<int:pk>/distinct/", views.distinct, name="distinct"),
     path("<int:pk>/skip/", views.skip, name="skip"),
+    path("merges/<int:pk>/undo/", views.merge_undo, name="merge_undo"),
 ]

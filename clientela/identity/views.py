@@ -25,7 +25,7 @@ from clientela.core.permissions import Action
 from clientela.identity import selectors, services
 from clientela.identity.forms import A, MergeForm, pair_rows
 from clientela.identity.labels import labelled
-from clientela.identity.models import CandidateStatus, MatchCandidate
+from clientela.identity.models import CandidateStatus, MatchCandidate, Merge
 from clientela.identity.permissions import MERGE_REFUSED, may_merge
 from clientela.parties.models import Party
 
@@ -126,6 +126,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "bulk_default": BULK_DEFAULT,
             "bulk_min": BULK_MIN,
             "bulk_max": BULK_MAX,
+            "merges": selectors.recent_merges(user=request.user) if cursor is None else [],
             "nav": "duplicates",
         },
     )
@@ -261,4 +262,22 @@ def bulk_merge(request: HttpRequest) -> HttpResponse:
     failed_text = ngettext("%(n)d failed", "%(n)d failed", failed) % {"n": failed}
     level = messages.SUCCESS if not failed else messages.WARNING
     messages.add_message(request, level, f"{merged_text}, {failed_text}.")
+    return redirect("identity:queue")
+
+
+@merge_required
+@require_POST
+def merge_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a merge: both customers as they were, keeping later edits (``party_unmerge``)."""
+    try:
+        merge = selectors.merge_get(user=request.user, pk=pk)
+    except Merge.DoesNotExist as exc:
+        raise Http404 from exc
+    try:
+        services.party_unmerge(actor=Actor.from_request(request), merge=merge)
+    except (ValidationError, NotPermitted) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
+    else:
+        messages.success(request, _("Merge undone: both customers are back as they were."))
     return redirect("identity:queue")

@@ -152,6 +152,7 @@ ROLE_ROUTES: dict[str, Route] = {
     "identity:merge": Route(MERGE, {"pk": "job"}, ("POST",)),
     "identity:distinct": Route(MERGE, {"pk": "job"}, ("POST",)),
     "identity:skip": Route(MERGE, {"pk": "job"}, ("POST",)),
+    "identity:merge_undo": Route(MERGE, {"pk": "job"}, ("POST",)),
     "imports:list": Route(IMPORT, {}, ("GET",)),
     "imports:new": Route(IMPORT, {}, ("GET", "POST")),
     "imports:detail": Route(IMPORT, {"pk": "job"}, ("GET",)),

@@ -270,3 +270,28 @@ def test_every_code_the_engine_can_explain_has_words():
         assert comparison.name in FIELDS
         for level in comparison.levels:
             assert level.code in LEVELS, f"{comparison.name}: {level.code}"
+
+
+def test_a_recent_merge_is_undone_from_the_queue_once(admin_user, users, client_for, pair):
+    from clientela.identity.models import Merge
+
+    _a, b, candidate = pair
+    client = client_for(admin_user)
+    client.post(
+        f"/duplicates/{candidate.pk}/merge/",
+        {"survivor": "a", "keep_given_names": "a", "keep_notes": "a", "keep_tax_id": "a"},
+    )
+    merge = Merge.objects.get()
+    html = client.get("/duplicates/").content.decode()
+    assert "Recent merges" in html and f"/duplicates/merges/{merge.pk}/undo/" in html
+    assert client_for(users["support_agent"]).post(f"/duplicates/merges/{merge.pk}/undo/").status_code == 403
+    assert client.get(f"/duplicates/merges/{merge.pk}/undo/").status_code == 405
+    response = client.post(f"/duplicates/merges/{merge.pk}/undo/", follow=True)
+    assert "Merge undone" in response.content.decode()
+    assert Party.objects.filter(pk=b.pk).exists()  # back from the recycle bin
+    merge.refresh_from_db()
+    assert merge.undone_at is not None
+    assert f"/duplicates/merges/{merge.pk}/undo/" not in client.get("/duplicates/").content.decode()
+    again = client.post(f"/duplicates/merges/{merge.pk}/undo/", follow=True).content.decode()
+    assert "already" in again  # the service's refusal, shown as a message
+    assert client.post("/duplicates/merges/999999/undo/").status_code == 404
