@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from clientela.core.text import fold as text_fold
 
 from .nicknames import canonical_given
 from .records import PartyRecord
@@ -117,10 +118,8 @@ def fold(value: str) -> str:
     """Lower case, accents removed, every run of non-alphanumerics collapsed to one space."""
     if not value:
         return ""
-    # "ñ" survives as "n": users type both, so folding them together is what we want here.
-    text = unicodedata.normalize("NFKD", value.replace("º", " ").replace("ª", " ").casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _NON_ALNUM.sub(" ", text).strip()
+    # the search's folding (accents, case, "ñ" as "n"), then only letters and digits are kept
+    return _NON_ALNUM.sub(" ", text_fold(value.replace("º", " ").replace("ª", " "))).strip()
 
 
 def _clean_text(value: str | None) -> str:
