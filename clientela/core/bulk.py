@@ -14,7 +14,7 @@ check them) or by the same validators the services use (imports).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import connections, models
@@ -144,6 +144,18 @@ class TableWriter:
                 values[i] = adapt(values[i])
         return values
 
+    def _batches(self, rows: Sequence[Sequence[Any]]) -> Iterator[tuple[int, list[Any]]]:
+        """``rows`` cut to statement size: how many rows each batch holds and its parameters."""
+        constants = self.constants
+        step = self.rows_per_statement
+        for start in range(0, len(rows), step):
+            batch = rows[start : start + step]
+            params: list[Any] = []
+            for row in batch:
+                params.extend(self._adapted(row))
+                params.extend(constants)
+            yield len(batch), params
+
     def insert(self, rows: Sequence[Sequence[Any]], *, returning: bool = False) -> list[int]:
         """Insert ``rows``; with ``returning`` the new primary keys in row order, else an empty list."""
         if not rows:
@@ -151,22 +163,9 @@ class TableWriter:
         if self.vendor == "postgresql":
             return self._copy(rows, returning)
         ids: list[int] = []
-        constants = self.constants
-        adapters = self.adapters
-        step = self.rows_per_statement
         with connections[self.using].cursor() as cursor:
-            for start in range(0, len(rows), step):
-                batch = rows[start : start + step]
-                params: list[Any] = []
-                for row in batch:
-                    if adapters:
-                        row = list(row)
-                        for i, adapt in adapters:
-                            if row[i] is not None:
-                                row[i] = adapt(row[i])
-                    params.extend(row)
-                    params.extend(constants)
-                cursor.execute(self._statement(len(batch), returning), params)
+            for count, params in self._batches(rows):
+                cursor.execute(self._statement(count, returning), params)
                 if returning:
                     ids.extend(r[0] for r in cursor.fetchall())
         if returning and len(ids) != len(rows):
@@ -192,15 +191,9 @@ class TableWriter:
             for c in (str(meta.get_field(name).column) for name in update)  # type: ignore[union-attr]
         )
         tail = f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
-        step = self.rows_per_statement
         with connection.cursor() as cursor:
-            for start in range(0, len(rows), step):
-                batch = rows[start : start + step]
-                params: list[Any] = []
-                for row in batch:
-                    params.extend(self._adapted(row))
-                    params.extend(self.constants)
-                cursor.execute(self._head + ", ".join([self._row_sql] * len(batch)) + tail, params)
+            for count, params in self._batches(rows):
+                cursor.execute(self._head + ", ".join([self._row_sql] * count) + tail, params)
 
     def _copy(self, rows: Sequence[Sequence[Any]], returning: bool) -> list[int]:
         """PostgreSQL: reserve ids from the table's sequence, then stream the rows with COPY.
