@@ -29,7 +29,7 @@ from clientela.imports.jobs import ImportFailed
 from clientela.imports.mapping import parse_mapping, resolve_columns
 from clientela.imports.models import Effect, Entity, ImportJob, Mode, RowError, SourceRecord, Status
 from clientela.imports.party_bulk import Item, insert_effects
-from clientela.imports.prepare import Prepared, ReaderStopped, parallel_allowed, prepared_chunks
+from clientela.imports.prepare import Prepared, ReaderStopped, batches, parallel_allowed, prepared_chunks
 from clientela.imports.readers import ImportFileError, Limits, Row, open_table
 from clientela.imports.users import UserDirectory
 from clientela.parties.services import _set_tags
@@ -428,8 +428,7 @@ class _Runner:
     def _run_whole(self, table: Any, columns: dict[str, str], started: float) -> None:
         job = self.job
         with transaction.atomic():
-            rows = iter(table.rows())
-            while batch := [r for _i, r in zip(range(CHUNK), rows, strict=False)]:
+            for batch in batches(iter(table.rows()), CHUNK):
                 self.chunk(batch, columns)
                 job.cursor = batch[-1].index + 1
                 self._tick(started, 0)
