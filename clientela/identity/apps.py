@@ -10,8 +10,10 @@ class IdentityConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from clientela.identity.keys import on_parties_changed
         from clientela.identity.references import check_references
         from clientela.identity.services import merged_into
+        from clientela.parties.changed import register_listener
         from clientela.parties.moved import register_finder
 
         # A new app with a Party reference the generic re-pointing cannot handle safely fails `check`
@@ -19,3 +21,5 @@ class IdentityConfig(AppConfig):
         checks.register(check_references)
         # old links to a merged customer's page lead to the customer it was merged into
         register_finder(merged_into)
+        # blocking keys of the real-time duplicate check follow every change to customers
+        register_listener(on_parties_changed)

@@ -286,3 +286,26 @@ class MatchCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party_a_id} ~ {self.party_b_id} ({self.score:.3f})"
+
+
+class MatchKey(models.Model):
+    """One blocking key of a live customer, hashed to 64 bits: what the real-time duplicate check looks up.
+
+    The same rules as batch resolution (``matching.blocking.DEFAULT_RULES``), so a record typed in a form
+    meets the customers a batch run would have compared it with. Derived data: rebuilt by every
+    resolution run and kept current by the parties' change listener (``identity.keys``).
+    """
+
+    key = models.BigIntegerField()
+    party = models.ForeignKey("parties.Party", on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = _("blocking key")
+        verbose_name_plural = _("blocking keys")
+        indexes = [
+            models.Index(fields=["key", "party"], name="identity_matchkey_key"),
+            models.Index(fields=["party"], name="identity_matchkey_party"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.party_id}"

@@ -452,3 +452,4 @@ register_derived("interactions.PartyStats", "clientela.interactions.stats.party_
 register_ignored("identity.Merge", "a merge names the parties it joined, for undo and redirects")
 register_ignored("identity.NotDuplicate", "a decision is about the two parties as they were judged")
 register_ignored("identity.MatchCandidate", "a possible duplicate names the two parties as they were scored")
+register_derived("identity.MatchKey", "clientela.identity.keys.match_keys_refresh")

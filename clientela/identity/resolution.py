@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clientela.core.actor import Actor
+from clientela.identity.keys import match_keys_rebuild
 from clientela.identity.matching import Matcher, PartyRecord
 from clientela.identity.models import (
     CandidateStatus,
@@ -185,7 +186,7 @@ def auto_merge_default() -> bool:
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a run is: ``stage`` is "read", "match", "queue" or "merge"; ``total`` is None when unknown."""
+    """Where a run is: ``stage`` is "read", "keys", "match", "queue" or "merge"; ``total`` is None when unknown."""
 
     stage: str
     done: int
@@ -403,6 +404,9 @@ def _execute(run: ResolutionRun, actor: Actor, report: _Reporter) -> None:
             report("read", len(records), total)
     run.parties = len(records)
     report("read", len(records), total, force=True)
+    # the real-time check's keys, from the records in hand (a safety net: listeners keep them current)
+    report("keys", 0, None, force=True)
+    match_keys_rebuild(records.values())
 
     clusters: list[list[int]] = []
     review_pairs: list[Pair] = []

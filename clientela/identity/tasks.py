@@ -77,3 +77,14 @@ def resolution_start(
     run_id = run.pk
     transaction.on_commit(lambda: resolve_task.enqueue(run_id))
     return run
+
+
+@task()
+def match_keys_task(ids: list[int] | None) -> int:
+    """Refresh the blocking keys of these parties (all of them when None); returns how many were given."""
+    from clientela.identity.keys import match_keys_rebuild, match_keys_refresh
+
+    if ids is None:
+        return match_keys_rebuild()
+    match_keys_refresh(ids)
+    return len(ids)

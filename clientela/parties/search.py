@@ -18,6 +18,7 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from clientela.core.permissions import Action, Scope, user_scope
 from clientela.core.search import Doc, Hit, SearchIndex, ident_key, values_text, words_text
+from clientela.parties.changed import parties_changed
 from clientela.parties.choices import PHONE_KINDS, ContactKind
 from clientela.parties.models import ContactPoint, Party, SourceLink
 
@@ -183,16 +184,21 @@ def party_index_refresh(ids: Iterable[int]) -> None:
     docs = list(party_documents(ids))
     PARTY_INDEX.delete(sorted(ids - {d.id for d in docs}))
     PARTY_INDEX.upsert(docs)
+    parties_changed(sorted(ids))
 
 
 def party_index_write(docs: Iterable[Doc]) -> None:
     """Index documents the caller built (``documents_for``) for customers it has just created."""
+    docs = list(docs)
     PARTY_INDEX.upsert(docs)
+    parties_changed([d.id for d in docs])
 
 
 def party_index_rebuild(progress: Any = None) -> int:
     """Rebuild the whole party index (after bulk loads)."""
-    return PARTY_INDEX.rebuild(party_documents(), progress=progress)
+    count = PARTY_INDEX.rebuild(party_documents(), progress=progress)
+    parties_changed(None)
+    return count
 
 
 def party_search(*, user: Any, q: str, limit: int = 20) -> list[tuple[Card, Hit]]:

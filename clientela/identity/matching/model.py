@@ -86,7 +86,10 @@ class FitResult:
     def from_json(cls, text: str | dict[str, Any]) -> FitResult:
         """Rebuild from `to_json` output (a string or the already-decoded dict)."""
         data = json.loads(text) if isinstance(text, str) else dict(text)
-        data.pop("format_version", None)
+        version = data.pop("format_version", None)
+        if version != FORMAT_VERSION:
+            # levels or comparisons changed since: old m/u would be read against the wrong levels
+            raise ValueError(f"fitted parameters of format {version}, expected {FORMAT_VERSION}")
         data["fields"] = [FieldParams(**f) for f in data["fields"]]
         data["tf"] = {k: TFTable(**v) for k, v in data["tf"].items()}
         return cls(**data)

@@ -21,6 +21,7 @@ from clientela.identity.resolution import Progress, auto_merge_default, resolve_
 
 _STAGES = {
     "read": gettext_noop("reading customers"),
+    "keys": gettext_noop("indexing for duplicate checks"),
     "match": gettext_noop("matching"),
     "queue": gettext_noop("queueing pairs"),
     "merge": gettext_noop("merging"),
