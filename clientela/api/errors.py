@@ -31,6 +31,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 VALIDATION_TYPE = "urn:clientela:problem:validation-error"
 STALE_TYPE = "urn:clientela:problem:stale-version"
 CSRF_TYPE = "urn:clientela:problem:csrf-failed"
+DUPLICATE_TYPE = "urn:clientela:problem:possible-duplicate"
 
 # Request parts Ninja puts first in a pydantic location; clients know fields, not transport details.
 _SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
@@ -48,12 +49,14 @@ class ProblemError(Exception):
         *,
         type_: str = "about:blank",
         errors: list[dict[str, Any]] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.type = type_
         self.errors = errors
+        self.extra = extra  # extension members of the problem type (e.g. ``matches``)
 
 
 def invalid(errors: list[dict[str, Any]]) -> ProblemError:
@@ -87,6 +90,7 @@ def problem_response(
     type_: str = "about:blank",
     title: str | None = None,
     errors: list[dict[str, Any]] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     """A problem+json response; ``instance`` is the request path, ``request_id`` ties it to the logs."""
     body: dict[str, Any] = {
@@ -101,6 +105,8 @@ def problem_response(
         body["request_id"] = request_id
     if errors is not None:
         body["errors"] = errors
+    if extra:
+        body.update(extra)
     content = json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False)
     return HttpResponse(content, status=status, content_type=f"{PROBLEM_CONTENT_TYPE}; charset=utf-8")
 
@@ -235,7 +241,9 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _on_problem(request: HttpRequest, exc: ProblemError) -> HttpResponse:
-    return problem_response(request, exc.status, exc.detail, type_=exc.type, errors=exc.errors)
+    return problem_response(
+        request, exc.status, exc.detail, type_=exc.type, errors=exc.errors, extra=exc.extra
+    )
 
 
 def _on_unhandled(request: HttpRequest, exc: Exception) -> HttpResponse:

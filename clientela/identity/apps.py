@@ -13,8 +13,10 @@ class IdentityConfig(AppConfig):
         from clientela.identity.keys import on_parties_changed
         from clientela.identity.references import check_references
         from clientela.identity.services import merged_into
+        from clientela.identity.views_check import form_panel_context
         from clientela.parties.changed import register_listener
         from clientela.parties.moved import register_finder
+        from clientela.parties.panels import Panel, form_panels
 
         # A new app with a Party reference the generic re-pointing cannot handle safely fails `check`
         # (and the test run) instead of corrupting data at its first merge.
@@ -23,3 +25,4 @@ class IdentityConfig(AppConfig):
         register_finder(merged_into)
         # blocking keys of the real-time duplicate check follow every change to customers
         register_listener(on_parties_changed)
+        form_panels.register(Panel("duplicates", "identity/_form_check.html", "form", form_panel_context))

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from clientela.identity import views
+from clientela.identity import views, views_check
 
 app_name = "identity"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("check/", views_check.check, name="check"),
     path("bulk-merge/", views.bulk_merge, name="bulk_merge"),
     path("<int:pk>/", views.pair, name="pair"),
     path("<int:pk>/merge/", views.merge, name="merge"),

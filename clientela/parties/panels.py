@@ -49,3 +49,8 @@ class _Registry:
 
 
 customer_panels = _Registry()
+
+
+# The customer form (new and edit): panels in position "form" show above the Save button, e.g. identity's
+# "this may be the same customer as ..." check. ``party`` is None on the new-customer form.
+form_panels = _Registry()

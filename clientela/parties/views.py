@@ -27,7 +27,7 @@ from clientela.parties import selectors, services
 from clientela.parties.forms import ContactPointFormSet, PartyForm, attach_errors, contact_items
 from clientela.parties.models import Party
 from clientela.parties.moved import moved_to
-from clientela.parties.panels import customer_panels
+from clientela.parties.panels import customer_panels, form_panels
 
 SORT_LABELS = {
     "name": gettext_lazy("Name (A–Z)"),
@@ -133,6 +133,7 @@ def _render_form(
         "empty_form": empty,
         "party": party,
         "nav": "customers",
+        "form_panels": form_panels.render_context(request, party, {}),
         **extra,
     }
     return render(request, "parties/form.html", context, status=status)

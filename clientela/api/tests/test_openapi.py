@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     ("GET", "/api/v1/parties", "parties_list"),
     ("POST", "/api/v1/parties", "parties_create"),
+    ("POST", "/api/v1/parties/matches", "parties_matches"),
     ("GET", "/api/v1/parties/{party_id}", "parties_get"),
     ("PATCH", "/api/v1/parties/{party_id}", "parties_update"),
     ("DELETE", "/api/v1/parties/{party_id}", "parties_delete"),

@@ -83,6 +83,7 @@ LIST_ROUTES = {
     "parties:organisation_options",
     "parties:create",
     "parties:validate",
+    "identity:check",
     "web:search",
 }
 
@@ -126,6 +127,7 @@ API_ROUTES: dict[tuple[str, str], Route] = {
 API_LIST_ROUTES = {
     ("GET", "/api/v1/parties"),
     ("POST", "/api/v1/parties"),
+    ("POST", "/api/v1/parties/matches"),
     ("GET", "/api/v1/relationships"),
     ("POST", "/api/v1/relationships"),
     ("GET", "/api/v1/interactions"),

@@ -199,3 +199,52 @@ def test_a_few_changed_customers_are_keyed_at_once(jose):
     MatchKey.objects.all().delete()
     on_parties_changed([jose.pk])
     assert keys_of(jose)
+
+
+def form_post(**overrides) -> dict:
+    data = {
+        "kind": "person",
+        "status": "lead",
+        "given_names": "Pepe",
+        "family_name_1": "Martinez",
+        "cp-TOTAL_FORMS": "1",
+        "cp-INITIAL_FORMS": "0",
+        "cp-0-kind": "mobile",
+        "cp-0-label": "work",
+        "cp-0-value": "655 11 12 22",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_form_panel_lists_likely_matches_as_the_user_types(admin_user, client_for, jose, others):
+    client = client_for(admin_user)
+    page = client.get("/customers/new/").content.decode()
+    assert 'id="possible-duplicates"' in page and 'hx-post="/duplicates/check/"' in page
+    response = client.post("/duplicates/check/", form_post())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert jose.display_name in html and f"/customers/{jose.pk}/" in html
+    assert "This may be the same customer as" in html
+    nothing = client.post("/duplicates/check/", form_post(given_names="Zoe", **{"cp-0-value": "699000111"}))
+    assert nothing.content.decode().strip() == ""
+
+
+def test_the_edit_form_checks_against_everyone_but_the_customer_itself(admin_user, client_for, jose):
+    client = client_for(admin_user)
+    page = client.get(f"/customers/{jose.pk}/edit/").content.decode()
+    assert f'hx-post="/duplicates/check/?party={jose.pk}"' in page
+    response = client.post(f"/duplicates/check/?party={jose.pk}", form_post())
+    assert jose.display_name not in response.content.decode()
+
+
+def test_the_panel_speaks_spanish(admin_user, client_for, jose):
+    client = client_for(admin_user)
+    response = client.post("/duplicates/check/", form_post(), HTTP_ACCEPT_LANGUAGE="es")
+    assert "Puede ser el mismo cliente que" in response.content.decode()
+
+
+def test_the_check_refuses_a_customer_the_user_cannot_see_and_get(users, client_for, jose):
+    client = client_for(users["sales_rep_b"])
+    assert client.post(f"/duplicates/check/?party={jose.pk}", form_post()).status_code == 404
+    assert client.get("/duplicates/check/").status_code == 405
