@@ -53,6 +53,9 @@ class ImportJob(models.Model):
     matched = models.PositiveIntegerField(_("matched to existing"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     failed = models.PositiveIntegerField(_("rows with errors"), default=0)
+    # new customers that look like customers who existed before the import (imports/duplicates.py)
+    possible_duplicates = models.PositiveIntegerField(_("possible duplicates"), default=0)
+    duplicate_samples = models.JSONField(_("possible duplicates (first ones)"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

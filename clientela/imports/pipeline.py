@@ -25,6 +25,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clientela.core.actor import Actor, Source
+from clientela.imports.duplicates import DUPLICATE_FIELDS, DuplicateCheck
+from clientela.imports.duplicates import enabled as check_enabled
 from clientela.imports.jobs import ImportFailed
 from clientela.imports.mapping import parse_mapping, resolve_columns
 from clientela.imports.models import Effect, Entity, ImportJob, Mode, RowError, SourceRecord, Status
@@ -68,6 +70,8 @@ class _Runner:
         self.created_docs: list[Any] = []  # search documents of customers the chunk created in bulk
         self.resolver: Any = None
         self.users = UserDirectory()
+        self.created: list[tuple[int, int]] = []  # (line, customer id) the chunk created
+        self.duplicates = DuplicateCheck(job) if job.entity == Entity.PARTIES and check_enabled() else None
 
     # --- one row ------------------------------------------------------------------------------------
     def _prepare(self, values: dict[str, object]) -> Any:
@@ -206,6 +210,7 @@ class _Runner:
             else:
                 job.created += len(new)
                 self.created_docs.extend(docs)
+                self.created.extend((i.row.line, i.party_id) for i in new if i.party_id)
         later.sort(key=lambda i: i.row.index)
         for item in later:
             self._write_item(item, columns)
@@ -304,6 +309,8 @@ class _Runner:
             self._error(row, "", "", _("This row could not be saved: %(error)s") % {"error": exc})
             return
         setattr(job, outcome, getattr(job, outcome) + 1)
+        if outcome == "created" and job.entity == Entity.PARTIES:
+            self.created.append((row.line, target))
 
     def _report(self, row: Row, exc: Any, columns: dict[str, str]) -> None:
         header_of = {field: header for header, field in columns.items()}
@@ -335,6 +342,9 @@ class _Runner:
 
         RowError.objects.bulk_create(self.errors)
         insert_effects(self.effects)
+        if self.duplicates is not None:
+            self.duplicates.check(self.created)
+        self.created = []
         if self.job.entity == Entity.PARTIES:
             # a customer created in bulk and then touched by a later row of the chunk is read back
             party_index_write([d for d in self.created_docs if d.id not in self.touched])
@@ -351,6 +361,8 @@ class _Runner:
                 "matched",
                 "unchanged",
                 "failed",
+                "possible_duplicates",
+                "duplicate_samples",
                 "rows_total",
                 "status",
             ]
@@ -436,9 +448,8 @@ class _Runner:
             self.errors = []
             self.flush()
             transaction.set_rollback(job.dry_run or bool(job.failed))
-        counts = {
-            f: getattr(job, f) for f in ("created", "updated", "matched", "unchanged", "failed", "cursor")
-        }
+        counted = ("created", "updated", "matched", "unchanged", "failed", "cursor", *DUPLICATE_FIELDS)
+        counts = {f: getattr(job, f) for f in counted}
         job.refresh_from_db()
         for name, value in counts.items():
             setattr(job, name, value)
@@ -447,9 +458,7 @@ class _Runner:
             job.save(update_fields=["message"])
         job.rows_total = job.cursor
         RowError.objects.bulk_create(errors)
-        job.save(
-            update_fields=["created", "updated", "matched", "unchanged", "failed", "cursor", "rows_total"]
-        )
+        job.save(update_fields=[*counted, "rows_total"])
 
 
 @contextlib.contextmanager

@@ -66,6 +66,14 @@ class ImportOut(Schema):
     matched: int = Field(..., description="Rows matched to existing customers")
     unchanged: int
     failed: int = Field(..., description="Rows with errors")
+    possible_duplicates: int = Field(
+        ..., description="New customers that look like customers who existed before the import"
+    )
+    duplicate_samples: list[dict[str, Any]] = Field(
+        ...,
+        description="The first of them: line, party_id (null in a dry run), display_name and up to three "
+        "matches (party_id, display_name, probability)",
+    )
     message: str
     created_by: UserRef | None
     created_at: dt.datetime

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clientela.core.actor import Actor, Source
 from clientela.core.models import SourceKind
@@ -95,6 +96,31 @@ class Command(BaseCommand):
                 "unchanged": f"{job.unchanged:,}", "failed": f"{job.failed:,}",
             }
         )  # fmt: skip
+        if job.possible_duplicates:
+            self.stdout.write(
+                ngettext(
+                    "%(n)s new customer may already exist%(where)s:",
+                    "%(n)s new customers may already exist%(where)s:",
+                    job.possible_duplicates,
+                )
+                % {
+                    "n": f"{job.possible_duplicates:,}",
+                    "where": "" if job.dry_run else _(" (queued in the duplicates review)"),
+                }
+            )
+            for sample in job.duplicate_samples[:10]:
+                best = sample["matches"][0]
+                self.stdout.write(
+                    "  "
+                    + _("line %(line)s: %(name)s may be %(other)s (#%(id)s, %(p)s%%)")
+                    % {
+                        "line": sample["line"],
+                        "name": sample["display_name"],
+                        "other": best["display_name"],
+                        "id": best["party_id"],
+                        "p": round(best["probability"] * 100),
+                    }
+                )
         for error in RowError.objects.filter(job=job).order_by("line", "id")[:20]:
             where = _("line %(line)s") % {"line": error.line}
             if error.column:
