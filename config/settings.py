@@ -185,6 +185,8 @@ CLIENTELA_RECYCLE_DAYS = int(os.environ.get("CLIENTELA_RECYCLE_DAYS", "30"))
 CLIENTELA_PAGE_SIZE = int(os.environ.get("CLIENTELA_PAGE_SIZE", "50"))
 # Large imports parse and validate in a second process while the first writes (docs/import.md)
 CLIENTELA_IMPORT_PARALLEL = env_bool("CLIENTELA_IMPORT_PARALLEL", True)
+# Imports check new customers against existing ones and queue likely duplicates for review (docs/identity.md)
+CLIENTELA_IMPORT_DUPLICATE_CHECK = env_bool("CLIENTELA_IMPORT_DUPLICATE_CHECK", True)
 
 LOGGING = {
     "version": 1,

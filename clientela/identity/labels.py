@@ -65,3 +65,13 @@ def labelled(explanation: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {**entry, "field_label": FIELDS.get(field, field), "level_label": LEVELS.get(level, level)}
         )
     return out
+
+
+# Stages of a duplicate detection run (ResolutionRun.stage), for progress shown on the CLI and the web.
+STAGES = {
+    "read": _("reading customers"),
+    "keys": _("indexing for duplicate checks"),
+    "match": _("matching"),
+    "queue": _("queueing pairs"),
+    "merge": _("merging"),
+}

@@ -15,6 +15,7 @@ Thresholds are match probabilities. Settings read (with their defaults):
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 from collections import defaultdict
@@ -341,11 +342,35 @@ def _merge_one(actor: Actor, run: ResolutionRun, p: _Proposal) -> bool:
     return True
 
 
+# A run still "running" after this long died with its worker (a crash, a restart): it no longer blocks others.
+STALE_AFTER = datetime.timedelta(hours=12)
+
+
+def run_in_progress(exclude: int | None = None) -> ResolutionRun | None:
+    """The waiting or running run, if any (two runs at once would queue and merge the same pairs twice)."""
+    qs = ResolutionRun.objects.filter(
+        status__in=[RunStatus.PENDING, RunStatus.RUNNING], created_at__gte=timezone.now() - STALE_AFTER
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    return qs.order_by("-created_at").first()
+
+
+def refuse_if_running(exclude: int | None = None) -> None:
+    """ValidationError when another run is waiting or running."""
+    other = run_in_progress(exclude)
+    if other is not None:
+        raise ValidationError(
+            _("Run %(id)s is already looking for duplicates; wait until it finishes.") % {"id": other.pk}
+        )
+
+
 def _claim(
     run: ResolutionRun | None, actor: Actor, auto_merge: bool, merge: float, review: float
 ) -> ResolutionRun:
     now = timezone.now()
     if run is None:
+        refuse_if_running()
         return ResolutionRun.objects.create(
             status=RunStatus.RUNNING,
             created_by=actor.user,

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clientela.core.permissions import Action
-from clientela.identity.models import CandidateStatus, MatchCandidate, Merge
+from clientela.identity.models import CandidateStatus, MatchCandidate, Merge, ResolutionRun
 from clientela.parties.models import Party
 
 
@@ -62,3 +62,8 @@ def merge_get(*, user: Any, pk: int) -> Merge:
     """One merge whose surviving customer ``user`` may view; Merge.DoesNotExist otherwise."""
     visible = Party.objects.restrict(user, Action.VIEW)
     return Merge.objects.filter(Exists(visible.filter(pk=OuterRef("survivor_id")))).get(pk=pk)
+
+
+def latest_run() -> ResolutionRun | None:
+    """The most recent duplicate detection run (for its status on the review page)."""
+    return ResolutionRun.objects.order_by("-created_at", "-id").first()

@@ -15,7 +15,12 @@ from clientela.core.actor import Actor, Source
 from clientela.core.exceptions import NotPermitted
 from clientela.identity.models import ResolutionRun, RunStatus
 from clientela.identity.permissions import MERGE_REFUSED, may_merge
-from clientela.identity.resolution import auto_merge_default, resolution_thresholds, resolve_run
+from clientela.identity.resolution import (
+    auto_merge_default,
+    refuse_if_running,
+    resolution_thresholds,
+    resolve_run,
+)
 
 logger = logging.getLogger("clientela.identity")
 
@@ -61,11 +66,13 @@ def resolution_start(
     """Create a waiting run and queue it for the background worker once the transaction commits.
 
     Unset options come from the settings. Raises NotPermitted when the actor may not merge customers (a
-    run can merge, and its queue is where merges are decided) and ValidationError for bad thresholds.
+    run can merge, and its queue is where merges are decided) and ValidationError for bad thresholds or
+    while another run is waiting or running.
     """
     if actor.user is not None and not may_merge(actor.user):
         raise NotPermitted(str(MERGE_REFUSED))
     merge, review = resolution_thresholds(merge_threshold, review_threshold)
+    refuse_if_running()
     run = ResolutionRun.objects.create(
         status=RunStatus.PENDING,
         created_by=actor.user,

@@ -107,6 +107,12 @@ def _error_messages(request: HttpRequest, exc: ValidationError | NotPermitted) -
         )
 
 
+def _run_panel() -> dict[str, Any]:
+    from clientela.identity.views_runs import RunForm, run_context
+
+    return {"run_form": RunForm.with_defaults(), **run_context(selectors.latest_run())}
+
+
 @merge_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
@@ -128,6 +134,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "bulk_max": BULK_MAX,
             "merges": selectors.recent_merges(user=request.user) if cursor is None else [],
             "nav": "duplicates",
+            **(_run_panel() if cursor is None else {}),
         },
     )
 

@@ -155,6 +155,8 @@ ROLE_ROUTES: dict[str, Route] = {
     "identity:distinct": Route(MERGE, {"pk": "job"}, ("POST",)),
     "identity:skip": Route(MERGE, {"pk": "job"}, ("POST",)),
     "identity:merge_undo": Route(MERGE, {"pk": "job"}, ("POST",)),
+    "identity:run_start": Route(MERGE, {}, ("POST",)),
+    "identity:run_status": Route(MERGE, {"pk": "job"}, ("GET",)),
     "imports:list": Route(IMPORT, {}, ("GET",)),
     "imports:new": Route(IMPORT, {}, ("GET", "POST")),
     "imports:detail": Route(IMPORT, {"pk": "job"}, ("GET",)),

@@ -14,18 +14,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from clientela.core.actor import Actor, Source
+from clientela.identity.labels import STAGES
 from clientela.identity.resolution import Progress, auto_merge_default, resolve_run
-
-_STAGES = {
-    "read": gettext_noop("reading customers"),
-    "keys": gettext_noop("indexing for duplicate checks"),
-    "match": gettext_noop("matching"),
-    "queue": gettext_noop("queueing pairs"),
-    "merge": gettext_noop("merging"),
-}
 
 
 class Command(BaseCommand):
@@ -79,6 +71,6 @@ class Command(BaseCommand):
             self.stderr.write(run.message)
 
     def _progress(self, p: Progress) -> None:
-        stage = _(_STAGES.get(p.stage, p.stage))
+        stage = str(STAGES.get(p.stage, p.stage))
         total = f"/{p.total:,}" if p.total else ""
         self.stderr.write(f"\r{stage}: {p.done:,}{total}\033[K", ending="")
