@@ -100,7 +100,9 @@ def ensure_data(args: argparse.Namespace, backend: str) -> None:
         sys.exit(f"the database holds {have:,} customers, fewer than asked; run again with --rebuild")
     people = round(args.parties * 0.7)
     started = time.perf_counter()
-    call_command("demo", "--people", str(people), "--orgs", str(args.parties - people), "--seed", str(args.seed))
+    call_command(
+        "demo", "--people", str(people), "--orgs", str(args.parties - people), "--seed", str(args.seed)
+    )
     print(f"built in {time.perf_counter() - started:,.0f} s")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
@@ -156,8 +158,13 @@ def main() -> None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("ANALYZE identity_matchkey")
-        print(f"keys rebuilt: {rows:,} rows in {time.perf_counter() - started:,.1f} s (peak {peak_mb():,.0f} MB)")
-    user = User.objects.filter(is_superuser=True).first() or User.objects.filter(role__slug="administrator").first()
+        print(
+            f"keys rebuilt: {rows:,} rows in {time.perf_counter() - started:,.1f} s (peak {peak_mb():,.0f} MB)"
+        )
+    user = (
+        User.objects.filter(is_superuser=True).first()
+        or User.objects.filter(role__slug="administrator").first()
+    )
     current_matcher()  # loaded once per process, as in a server
     retyped, fresh = queries(args)
     timings: list[float] = []

@@ -48,6 +48,8 @@ class DuplicateCheck:
 
     def check(self, created: Sequence[tuple[int, int]]) -> None:
         """``created`` holds (file line, new customer id) of one chunk; run inside the chunk's transaction."""
+        if self.below <= 1:
+            return  # nobody existed before this import: nothing to compare with
         for i in range(0, len(created), BATCH):
             self._check(created[i : i + BATCH])
 
@@ -57,7 +59,7 @@ class DuplicateCheck:
         records = list(party_records(line_of))
         found = matches_batch(records, user=None, below=self.below)
         names = dict(Party.objects.filter(pk__in=line_of).values_list("pk", "display_name"))
-        queued = []
+        queued: list[MatchCandidate] = []
         for record, matches in zip(records, found, strict=True):
             if not matches:
                 continue

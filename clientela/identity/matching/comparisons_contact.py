@@ -63,8 +63,8 @@ def _email_parts(cols: Columns, enc: MultiEncoded) -> tuple[np.ndarray, ...]:
 
 
 class EmailComparison(_MultiValued):
-    """Emails: exact (personal), exact on a role mailbox (capped low), same local part on another
-    domain, same company domain, different."""
+    """Emails: exact (personal), exact on a role mailbox between people (capped low), same local part
+    on another domain, same company domain, different."""
 
     name = "email"
     levels = (
@@ -78,7 +78,11 @@ class EmailComparison(_MultiValued):
     tf_level = "exact"
 
     def _encode(self, cols: Columns) -> MultiEncoded:
-        return cols.multi("emails", lambda p: p.emails)
+        # flag: a role mailbox held by a person. A company's own info@ is its address and identifies it;
+        # people who share one (colleagues, a family's mailbox) are not the same for sharing it.
+        return cols.multi(
+            "emails", lambda p: p.emails, lambda p, v: p.kind == "person" and is_generic_email(v)
+        )
 
     def _row_levels(self, cols: Columns, enc: MultiEncoded, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
         lc, dc, generic, public = _email_parts(cols, enc)
@@ -89,8 +93,9 @@ class EmailComparison(_MultiValued):
         same_local = (lc[va] == lc[vb]) & ~generic[va] & ~generic[vb]
         row[same_local] = 3
         exact = va == vb
-        row[exact & generic[va]] = 2
-        row[exact & ~generic[va]] = 1
+        shared_role = enc.flags[pa] | enc.flags[pb]  # candidate pairs are of one kind: either side says it
+        row[exact & shared_role] = 2
+        row[exact & ~shared_role] = 1
         return row
 
 

@@ -39,6 +39,9 @@ class _SingleValue(Comparison):
         return _single_tf(self._enc(cols)) if self.tf_level else None
 
 
+DIFFERENT_TAX_ID_MAX_WEIGHT = -3.0
+
+
 class TaxIdComparison(_SingleValue):
     """Tax ids (normalised): exact, one edit away (a typo), different."""
 
@@ -47,7 +50,10 @@ class TaxIdComparison(_SingleValue):
         Level("missing", 0.0),
         Level("exact", 0.85),
         Level("one_edit", 0.08),
-        Level("different", 0.07, max_weight=0.0),
+        # Two different tax ids are two taxpayers (a mistyped one is "one_edit"): never weaker than this.
+        # EM cannot learn it when one source alone keeps tax ids: the only pairs with two of them are
+        # namesakes and relatives, which EM may count as matches and so teach that ids differ in matches.
+        Level("different", 0.07, max_weight=DIFFERENT_TAX_ID_MAX_WEIGHT),
     )
     tf_level = "exact"
 

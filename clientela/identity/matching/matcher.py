@@ -170,7 +170,11 @@ class Matcher:
         log_bf = np.zeros(len(left))
         for f, c in enumerate(self.comparisons):
             log_bf += level_weights(c, fields[f])[gamma[:, f]] * np.log(2.0)
-        total_pairs = len(parties) * (len(parties) - 1) / 2
+        # Only a person and a person, or an organisation and an organisation, can be one customer:
+        # counting mixed pairs too would dilute the prior by the share of pairs that can never match.
+        people = sum(1 for p in parties if p.kind == "person")
+        others = len(parties) - people
+        total_pairs = (people * (people - 1) + others * (others - 1)) / 2
         prior = estimate_prior(log_bf, total_pairs, start=min(0.5, len(parties) / max(total_pairs, 1.0)))
         self._fitted = FitResult(
             fields=fields,

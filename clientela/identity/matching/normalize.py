@@ -89,6 +89,11 @@ _LEGAL_FORMS: tuple[tuple[str, ...], ...] = tuple(
         reverse=True,
     )
 )  # fmt: skip
+# The same forms grouped by their last token, in the same order: a name is only compared with the forms
+# that could end it (checking all 70 per name cost 60 µs, a fifth of a real-time check's normalising).
+_FORMS_BY_LAST: dict[str, tuple[tuple[str, ...], ...]] = {
+    last: tuple(f for f in _LEGAL_FORMS if f[-1] == last) for last in {f[-1] for f in _LEGAL_FORMS}
+}
 
 STREET_TYPES = {
     "c": "calle", "cl": "calle", "cle": "calle", "calle": "calle", "cll": "calle",
@@ -146,7 +151,7 @@ def organisation_key(value: str | None) -> str:
     stripped = True
     while stripped and len(tokens) > 1:
         stripped = False
-        for form in _LEGAL_FORMS:
+        for form in _FORMS_BY_LAST.get(tokens[-1], ()):
             if len(form) < len(tokens) and tuple(tokens[-len(form) :]) == form:
                 tokens = tokens[: -len(form)]
                 stripped = True

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from clientela.identity.matching import Matcher, PartyRecord, synthetic
+from clientela.identity.matching import FitResult, Matcher, PartyRecord, synthetic
 
 MERGE = 0.9
 
@@ -115,6 +115,34 @@ def test_shared_generic_mailbox_does_not_merge_two_people(matcher: Matcher):
     assert levels(explanation)["email"] == "exact_generic_mailbox"
     assert weight(explanation, "email") <= 1.0
     assert probability(explanation) < MERGE
+
+
+def test_a_companys_own_role_mailbox_identifies_the_company(matcher: Matcher):
+    a = PartyRecord(id="a", kind="organisation", organisation_name="Talleres Pérez S.L.",
+                    emails=("info@talleres-perez.es",))  # fmt: skip
+    b = replace(a, id="b", organisation_name="TALLERES PEREZ")
+    explanation = matcher.explain(a, b)
+    assert levels(explanation)["email"] == "exact"
+    people = matcher.explain(
+        person("a", "Marta", "Ruiz", emails=("info@talleres-perez.es",)),
+        person("b", "Marta", "Ruiz", emails=("info@talleres-perez.es",)),
+    )
+    assert weight(explanation, "email") > weight(people, "email")
+
+
+def test_two_different_tax_ids_always_count_against(matcher: Matcher):
+    # A fit where EM took namesakes for matches and learnt that ids differ in matches (m ≈ u)
+    fit = FitResult.from_json(matcher.to_json())
+    params = fit.params("tax_id")
+    params.m[params.levels.index("different")] = 0.95
+    naive = Matcher(fit)
+    a = person("a", "Ana", "García López", tax_id="12345678Z")
+    b = replace(a, id="b", tax_id="87654321X")
+    explanation = naive.explain(a, b)
+    assert levels(explanation)["tax_id"] == "different"
+    assert weight(explanation, "tax_id") <= -3.0
+    typo = matcher.explain(a, replace(a, id="b", tax_id="12345679Z"))
+    assert levels(typo)["tax_id"] == "one_edit"
 
 
 def test_shared_landline_and_surname_with_different_given_names_stays_below_merge(matcher: Matcher):
