@@ -73,9 +73,8 @@ def select_database(args: argparse.Namespace) -> str:
 def ensure_data(args: argparse.Namespace, backend: str) -> None:
     if backend == "PostgreSQL":
         sys.path.insert(0, str(ROOT / "bench"))
-        from customer360 import recreate_postgres
-
         import psycopg
+        from customer360 import recreate_postgres
 
         try:
             psycopg.connect(args.database_url).close()
