@@ -153,7 +153,7 @@ def record_from_data(
 _KEY_QUERY = 900  # key hashes per IN list: within every backend's parameter limit
 
 
-def _candidates(keys_of: list[dict[int, str]], max_block_size: int) -> list[list[int]]:
+def _candidates(keys_of: list[dict[int, str]], max_block_size: int, cap: int) -> list[list[int]]:
     """Per record (given by its hashed keys), the existing customers worth scoring."""
     wanted = sorted({k for keys in keys_of for k in keys})
     blocks: dict[int, list[int]] = defaultdict(list)
@@ -171,7 +171,7 @@ def _candidates(keys_of: list[dict[int, str]], max_block_size: int) -> list[list
             if len(members) < max_block_size:
                 small.update(members)
         found = small | {p for p, n in shared.items() if n >= 2}
-        out.append(sorted(found, key=lambda p: (-shared[p], p))[:MAX_CANDIDATES])
+        out.append(sorted(found, key=lambda p: (-shared[p], p))[:cap])
     return out
 
 
@@ -183,6 +183,7 @@ def matches_batch(
     below: int | None = None,
     limit: int = DEFAULT_LIMIT,
     threshold: float | None = None,
+    max_candidates: int = MAX_CANDIDATES,
 ) -> list[list[LikelyMatch]]:
     """Likely existing matches of each record, best first (one list per record, in order).
 
@@ -190,7 +191,8 @@ def matches_batch(
     an import chunk of 2,000 rows costs a few queries, not 2,000 checks. ``user`` limits candidates to
     what they may see (None: every customer, for background jobs); ``exclude`` maps a record id to
     customers to leave out for it; ``below`` keeps only customers with a smaller id (those that existed
-    before an import started).
+    before an import started); ``max_candidates`` bounds the customers scored per record, those sharing
+    the most keys first (an import trades a little recall for speed with a lower bound).
     """
     from clientela.identity.resolution import party_records, resolution_thresholds
 
@@ -198,7 +200,7 @@ def matches_batch(
         threshold = resolution_thresholds()[1]
     matcher = current_matcher()
     parties = [normalize_record(r) for r in records]
-    per_record = _candidates([party_keys(p) for p in parties], matcher.max_block_size)
+    per_record = _candidates([party_keys(p) for p in parties], matcher.max_block_size, max_candidates)
     exclude = exclude or {}
     for n, record in enumerate(records):
         skip = exclude.get(record.id)
