@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
+import pytest
 
 from clientela.identity.matching import PartyRecord, cluster_pairs, normalize_record, synthetic
 from clientela.identity.matching.blocking import candidate_pairs, pairs_within_blocks
@@ -50,6 +51,17 @@ def test_weak_chain_does_not_join_the_ends():
     labels = cluster_pairs(3, left, right, probability, merge_threshold=0.9, review_threshold=0.5)
     assert labels[0] != labels[2]
     assert labels[1] in (labels[0], labels[2])
+
+
+@pytest.mark.parametrize(("end_pair", "joined"), [(0.35, True), (0.19, False)])
+def test_an_uncertain_end_pair_does_not_split_a_strong_group_a_contradicting_one_does(end_pair, joined):
+    # Heavily corrupted duplicates score "uncertain" against each other yet strongly against the rest;
+    # a pair the engine is fairly sure about (below 0.2) still keeps the ends apart.
+    left = np.array([0, 1, 0])
+    right = np.array([1, 2, 2])
+    probability = np.array([0.99, 0.98, end_pair])
+    labels = cluster_pairs(3, left, right, probability, merge_threshold=0.9, review_threshold=0.5)
+    assert bool(labels[0] == labels[2]) is joined
 
 
 def test_weak_chain_without_a_scored_end_pair_is_rescored():
