@@ -13,6 +13,7 @@ from clientela.identity.keys import SYNC_LIMIT, match_keys_rebuild, on_parties_c
 from clientela.identity.matching.default import default_matcher
 from clientela.identity.models import MatchKey, ResolutionRun, RunStatus
 from clientela.identity.services import pair_mark_distinct
+from clientela.parties.models import Party
 from clientela.parties.services import party_delete, party_update
 from clientela.testing.factories import actor_for, make_person
 
@@ -248,3 +249,15 @@ def test_the_check_refuses_a_customer_the_user_cannot_see_and_get(users, client_
     client = client_for(users["sales_rep_b"])
     assert client.post(f"/duplicates/check/?party={jose.pk}", form_post()).status_code == 404
     assert client.get("/duplicates/check/").status_code == 405
+
+
+def test_a_run_rebuilds_the_keys_only_when_customers_lack_them(jose, others):
+    from clientela.identity.keys import match_keys_complete
+    from clientela.identity.resolution import resolve_run
+    from clientela.testing.factories import actor_for as actor
+
+    assert match_keys_complete(Party.objects.count())
+    MatchKey.objects.filter(party=jose).delete()
+    assert not match_keys_complete(Party.objects.count())
+    run = resolve_run(actor=actor(None), auto_merge=False, merge_threshold=None, review_threshold=None)
+    assert run.status == RunStatus.DONE and keys_of(jose)
