@@ -249,7 +249,8 @@ class Matcher:
         compared = compare_pairs(self.comparisons, cols, left, right)
         if self._fitted is None:
             self._fit_prepared(parties, cols, left, right, stats, compared)
-        scores = score(self.fitted, self.comparisons, cols, left, right, compared)
+        scores = score(self.fitted, self.comparisons, cols, left, right, compared, per_field=False)
+        del compared  # the TF codes: only the levels (kept in scores) are needed from here on
 
         def rescore(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             return self.score_columns(cols, a, b).probability

@@ -135,8 +135,8 @@ class Scores:
     left: np.ndarray
     right: np.ndarray
     levels: np.ndarray  # (pairs, fields) int8
-    weights: np.ndarray  # (pairs, fields) float32, TF adjustment included
-    tf_adjustments: np.ndarray  # (pairs, fields) float32, the TF part of `weights`
+    weights: np.ndarray  # (pairs, fields) float32, TF adjustment included; (0, fields) if not per_field
+    tf_adjustments: np.ndarray  # (pairs, fields) float32, the TF part of `weights`; likewise
     dependence: np.ndarray  # (pairs,) float64, <= 0: the household/address group correction
     prior_weight: float
     total: np.ndarray
@@ -156,16 +156,28 @@ def prior_weight(fit: FitResult) -> float:
     return math.log2(fit.prior / (1.0 - fit.prior))
 
 
+# Pairs compared, and weighed, at a time (memory per batch run, not per pair; see below).
+COMPARE_CHUNK = 2_000_000
+SCORE_CHUNK = 1_000_000
+
+
 def compare_pairs(
     comparisons: Sequence[Comparison], cols: Columns, left: np.ndarray, right: np.ndarray
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The comparison-level matrix (pairs x fields, int8) and per field the TF value codes."""
+    """The comparison-level matrix (pairs x fields, int8) and per field the TF value codes (int32; empty
+    for a comparison without TF adjustment: tens of millions of pairs make every byte per pair count)."""
     gamma = np.zeros((len(left), len(comparisons)), dtype=np.int8)
-    tf_codes = []
-    for f, comparison in enumerate(comparisons):
-        result = comparison.compare(cols, left, right)
-        gamma[:, f] = result.levels
-        tf_codes.append(result.tf_codes)
+    tf_codes = [np.zeros(0 if c.tf_level is None else len(left), dtype=np.int32) for c in comparisons]
+    # A chunk of pairs at a time: a comparison's temporaries (value combinations, distinct value pairs,
+    # the strings handed to rapidfuzz) grow with the pairs it is given, and at 6M pairs they were most of
+    # the peak memory of a batch run.
+    for start in range(0, len(left), COMPARE_CHUNK):
+        part = slice(start, start + COMPARE_CHUNK)
+        for f, comparison in enumerate(comparisons):
+            result = comparison.compare(cols, left[part], right[part])
+            gamma[part, f] = result.levels
+            if comparison.tf_level is not None:
+                tf_codes[f][part] = result.tf_codes
     return gamma, tf_codes
 
 
@@ -176,44 +188,85 @@ def score(
     left: np.ndarray,
     right: np.ndarray,
     compared: tuple[np.ndarray, list[np.ndarray]] | None = None,
+    per_field: bool = True,
 ) -> Scores:
     """Score pairs (left[k], right[k]) of the records behind `cols` with fitted parameters.
 
     `compared` is `compare_pairs` output for these pairs when already computed (fitting needs it too).
+    With `per_field` False the per-field weights are not kept (``weights`` and ``tf_adjustments`` are
+    empty): batch resolution needs totals only, and explanations recompute their pair.
     """
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
     gamma, tf_codes = compared if compared is not None else compare_pairs(comparisons, cols, left, right)
-    # float32: a million records give tens of millions of pairs; bits need no more precision.
-    weights = np.zeros(gamma.shape, dtype=np.float32)
-    tf_adj = np.zeros(gamma.shape, dtype=np.float32)
-    for f, comparison in enumerate(comparisons):
-        table = level_weights(comparison, fit.params(comparison.name))
-        weights[:, f] = table[gamma[:, f]]
-        tf = fit.tf.get(comparison.name)
-        if tf is None or comparison.tf_level is None:
-            continue
-        codes = tf_codes[f]
-        hit = codes >= 0
-        if not hit.any():
-            continue
-        vocab_info = comparison.tf_vocab(cols)
-        assert vocab_info is not None
-        vocab = vocab_info[0]
-        used = np.unique(codes[hit])
-        adjustment = np.zeros(len(vocab), dtype=np.float64)
-        for code in used:
-            p = tf.frequency(vocab[code])
-            adjustment[code] = math.log2(max(tf.sum_p2, 1e-12) / p)
-        adjustment = np.clip(adjustment, TF_MIN_ADJUSTMENT, TF_MAX_ADJUSTMENT)
-        tf_adj[hit, f] = adjustment[codes[hit]]
-    weights += tf_adj
-    dependence = _dependence_correction(comparisons, gamma, weights)
+    tables = [level_weights(c, fit.params(c.name)) for c in comparisons]
+    adjustments = [
+        _tf_adjustments(fit, c, cols, codes) for c, codes in zip(comparisons, tf_codes, strict=True)
+    ]
     base = prior_weight(fit)
+    if not per_field:
+        # Only totals: field weights are built a chunk of pairs at a time and dropped, so memory per pair
+        # is what the caller keeps (ids, levels, total, probability), not 12 float columns more.
+        total = np.empty(len(left), dtype=np.float64)
+        dependence = np.empty(len(left), dtype=np.float64)
+        for start in range(0, len(left), SCORE_CHUNK):
+            part = slice(start, start + SCORE_CHUNK)
+            weights, _tf = _field_weights(comparisons, gamma[part], tables, tf_codes, adjustments, part)
+            dependence[part] = _dependence_correction(comparisons, gamma[part], weights)
+            total[part] = base + weights.sum(axis=1, dtype=np.float64) + dependence[part]
+        empty = np.zeros((0, len(comparisons)), dtype=np.float32)
+        return Scores(
+            left, right, gamma, empty, empty, dependence, base, total, probability_from_weight(total)
+        )
+    weights, tf_adj = _field_weights(comparisons, gamma, tables, tf_codes, adjustments, slice(None))
+    dependence = _dependence_correction(comparisons, gamma, weights)
     total = base + weights.sum(axis=1, dtype=np.float64) + dependence
     return Scores(
         left, right, gamma, weights, tf_adj, dependence, base, total, probability_from_weight(total)
     )
+
+
+def _tf_adjustments(
+    fit: FitResult, comparison: Comparison, cols: Columns, codes: np.ndarray
+) -> np.ndarray | None:
+    """TF adjustment (bits) per value code of one field, or None when the field has none."""
+    tf = fit.tf.get(comparison.name)
+    if tf is None or comparison.tf_level is None or not len(codes):
+        return None
+    hit = codes >= 0
+    if not hit.any():
+        return None
+    vocab_info = comparison.tf_vocab(cols)
+    assert vocab_info is not None
+    vocab = vocab_info[0]
+    adjustment = np.zeros(len(vocab), dtype=np.float64)
+    for code in np.unique(codes[hit]).tolist():
+        p = tf.frequency(vocab[code])
+        adjustment[code] = math.log2(max(tf.sum_p2, 1e-12) / p)
+    return np.clip(adjustment, TF_MIN_ADJUSTMENT, TF_MAX_ADJUSTMENT)
+
+
+def _field_weights(
+    comparisons: Sequence[Comparison],
+    gamma: np.ndarray,
+    tables: list[np.ndarray],
+    tf_codes: list[np.ndarray],
+    adjustments: list[np.ndarray | None],
+    part: slice,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(weights with TF included, the TF part) of the pairs in `part`, float32 (bits need no more)."""
+    weights = np.zeros(gamma.shape, dtype=np.float32)
+    tf_adj = np.zeros(gamma.shape, dtype=np.float32)
+    for f in range(len(comparisons)):
+        weights[:, f] = tables[f][gamma[:, f]]
+        adjustment = adjustments[f]
+        if adjustment is None:
+            continue
+        codes = tf_codes[f][part]
+        hit = codes >= 0
+        tf_adj[hit, f] = adjustment[codes[hit]]
+    weights += tf_adj
+    return weights, tf_adj
 
 
 def _dependence_correction(
