@@ -94,7 +94,7 @@ class Matcher:
         *,
         comparisons: Sequence[Comparison] | None = None,
         rules: dict[str, KeyFunction] | None = None,
-        max_block_size: int = 50,
+        max_block_size: int = 25,
         random_pairs: int = 200_000,
         seed: int = 0,
     ) -> None:
