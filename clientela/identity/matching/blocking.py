@@ -117,6 +117,19 @@ class BlockingStats:
     total_pairs: int = 0
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: `np.unique` without its hash path. NumPy 2.4 hashes integer arrays
+    when no inverse is asked for, and on tens of millions of mostly distinct pair codes that took 89 s at
+    a million records (13 s for 10M random int64s) where a sort and a comparison take 5 s for 52M."""
+    ordered = np.sort(values)
+    if len(ordered) == 0:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def block_keys(parties: Sequence[NormalizedParty], rule: KeyFunction) -> tuple[np.ndarray, np.ndarray]:
     """(key code, record index) arrays of one rule, each (key, record) at most once."""
     index: dict[str, int] = {}
@@ -221,7 +234,7 @@ def candidate_pairs(
         stats.pairs_per_rule[name] = len(left)
         stats.skipped_keys[name] = skipped
         encoded.append(left * n + right)
-    flat = np.unique(np.concatenate(encoded)) if encoded else np.zeros(0, dtype=np.int64)
+    flat = sorted_unique(np.concatenate(encoded)) if encoded else np.zeros(0, dtype=np.int64)
     left, right = flat // max(n, 1), flat % max(n, 1)
     kinds = np.array([p.kind == "person" for p in parties], dtype=bool)
     same_kind = kinds[left] == kinds[right]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .blocking import sorted_unique
 from .columns import Columns
 from .comparisons import MISSING, Comparison
 
@@ -240,7 +241,7 @@ def _tf_adjustments(
     assert vocab_info is not None
     vocab = vocab_info[0]
     adjustment = np.zeros(len(vocab), dtype=np.float64)
-    for code in np.unique(codes[hit]).tolist():
+    for code in sorted_unique(codes[hit]).tolist():
         p = tf.frequency(vocab[code])
         adjustment[code] = math.log2(max(tf.sum_p2, 1e-12) / p)
     return np.clip(adjustment, TF_MIN_ADJUSTMENT, TF_MAX_ADJUSTMENT)
