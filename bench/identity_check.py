@@ -33,6 +33,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from customer360 import pct, recreate_postgres  # noqa: E402 (the sibling script, found through the path above)
 
 
 def parse_args() -> argparse.Namespace:
@@ -73,9 +75,7 @@ def select_database(args: argparse.Namespace) -> str:
 
 def ensure_data(args: argparse.Namespace, backend: str) -> None:
     if backend == "PostgreSQL":
-        sys.path.insert(0, str(ROOT / "bench"))
         import psycopg
-        from customer360 import recreate_postgres
 
         try:
             psycopg.connect(args.database_url).close()
@@ -106,11 +106,6 @@ def ensure_data(args: argparse.Namespace, backend: str) -> None:
     print(f"built in {time.perf_counter() - started:,.0f} s")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def peak_mb() -> float:

@@ -18,8 +18,10 @@ given name and both surnames in the same city). A record's truth is its customer
 from __future__ import annotations
 
 import random
-import unicodedata
 from dataclasses import dataclass
+
+from clientela.demo.islands_data import unaccent
+from clientela.identity.matching.synthetic import _typo
 
 SOURCES = ("finance", "sales", "support")
 # The commonest Spanish names (INE): people who share one in one city are not the same person.
@@ -57,22 +59,6 @@ class Row:
     street: str
     postal_code: str
     city: str
-
-
-def unaccent(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _typo(rng: random.Random, text: str) -> str:
-    if len(text) < 4:
-        return text
-    i = rng.randrange(1, len(text) - 1)
-    op = rng.randrange(3)
-    if op == 0:
-        return text[:i] + text[i + 1 :]
-    if op == 1:
-        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
-    return text[:i] + rng.choice("aeiourns") + text[i + 1 :]
 
 
 def _nicknames() -> dict[str, list[str]]:

@@ -49,6 +49,17 @@ def page(chromium_browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def builtin_roles(db: Any) -> None:
+    """The built-in roles, as their data migration creates them: browser tests are transactional, and an
+    earlier transactional test's flush empties every table, migration data included."""
+    from clientela.accounts.models import Role
+    from clientela.accounts.roles import BUILTIN_ROLES
+
+    for slug, spec in BUILTIN_ROLES.items():
+        Role.objects.get_or_create(slug=slug, defaults={"name": str(spec["name"]), "grants": spec["grants"]})
+
+
 def screenshot(page: Any, name: str) -> None:
     """Keep a full-page PNG under var/screenshots/ (ignored by git) for a human to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

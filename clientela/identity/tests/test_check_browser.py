@@ -15,15 +15,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def builtin_roles():
-    """The built-in roles, as their data migration creates them (a transactional test's flush empties them)."""
-    from clientela.accounts.roles import BUILTIN_ROLES
-
-    for slug, spec in BUILTIN_ROLES.items():
-        Role.objects.get_or_create(slug=slug, defaults={"name": str(spec["name"]), "grants": spec["grants"]})
-
-
 def test_the_form_warns_about_a_likely_duplicate_while_typing(live_server, page):
     UserFactory(username="marta.admin", role=Role.objects.get(slug="administrator"))
     jose = make_person(

@@ -17,16 +17,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def builtin_roles():
-    """The built-in roles, as their data migration creates them: an earlier transactional test's flush
-    empties every table, migration data included."""
-    from clientela.accounts.roles import BUILTIN_ROLES
-
-    for slug, spec in BUILTIN_ROLES.items():
-        Role.objects.get_or_create(slug=slug, defaults={"name": str(spec["name"]), "grants": spec["grants"]})
-
-
 def test_customer_journey(live_server, page):
     UserFactory(
         username="marta.admin",
