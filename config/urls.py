@@ -9,6 +9,11 @@ urlpatterns = [
     path("customers/", include("clientela.parties.urls")),
     path("customers/", include("clientela.interactions.urls")),
     path("imports/", include("clientela.imports.urls")),
+    path("sales/", include("clientela.sales.urls")),
+    path("products/", include("clientela.products.urls")),
+    path("quotes/", include("clientela.orders.urls")),
+    path("tasks/", include("clientela.activities.urls")),
+    path("integrations/", include("clientela.integrations.urls")),
     path("duplicates/", include("clientela.identity.urls", namespace="identity")),
     path("", include("clientela.web.urls")),
 ]

@@ -2,8 +2,12 @@
 
 Object types: ``party`` covers parties and everything hanging off them (contact points, relationships,
 history, and seeing their interactions); ``interaction`` decides on which customers a user may log
-interactions ("add") and correct them ("change"); ``user`` covers user administration. Later apps add
-their object types here.
+interactions ("add") and correct them ("change"); ``user`` covers user administration.
+
+Sales: ``lead`` (captured prospects), ``opportunity`` (deals on a pipeline), ``quote`` (quotes and the
+orders they become), ``task`` (activities and reminders; "own" means assigned to the user), ``catalog``
+(products, price lists, pipelines and their stages, lost reasons: configured by managers) and
+``integration`` (webhook subscriptions and their delivery log). Later apps add their object types here.
 """
 
 from __future__ import annotations
@@ -12,7 +16,17 @@ from django.utils.translation import gettext_lazy as _
 
 ALL, TEAM, OWN, NONE = "all", "team", "own", "none"
 ACTIONS = ("view", "add", "change", "delete", "export")
-OBJECT_TYPES = ("party", "interaction", "user")
+OBJECT_TYPES = (
+    "party",
+    "interaction",
+    "user",
+    "lead",
+    "opportunity",
+    "quote",
+    "task",
+    "catalog",
+    "integration",
+)
 
 
 def _grant(view: str, add: str, change: str, delete: str, export: str) -> dict[str, str]:
@@ -26,6 +40,12 @@ BUILTIN_ROLES: dict[str, dict] = {
             "party": _grant(ALL, ALL, ALL, ALL, ALL),
             "interaction": _grant(ALL, ALL, ALL, ALL, ALL),
             "user": _grant(ALL, ALL, ALL, ALL, ALL),
+            "lead": _grant(ALL, ALL, ALL, ALL, ALL),
+            "opportunity": _grant(ALL, ALL, ALL, ALL, ALL),
+            "quote": _grant(ALL, ALL, ALL, ALL, ALL),
+            "task": _grant(ALL, ALL, ALL, ALL, ALL),
+            "catalog": _grant(ALL, ALL, ALL, ALL, ALL),
+            "integration": _grant(ALL, ALL, ALL, ALL, ALL),
         },
     },
     "manager": {
@@ -34,6 +54,12 @@ BUILTIN_ROLES: dict[str, dict] = {
             "party": _grant(ALL, TEAM, TEAM, TEAM, TEAM),
             "interaction": _grant(ALL, ALL, TEAM, TEAM, TEAM),
             "user": _grant(ALL, NONE, NONE, NONE, NONE),
+            "lead": _grant(ALL, ALL, TEAM, TEAM, TEAM),
+            "opportunity": _grant(ALL, TEAM, TEAM, TEAM, TEAM),
+            "quote": _grant(ALL, TEAM, TEAM, TEAM, TEAM),
+            "task": _grant(TEAM, TEAM, TEAM, TEAM, TEAM),
+            "catalog": _grant(ALL, ALL, ALL, ALL, ALL),
+            "integration": _grant(NONE, NONE, NONE, NONE, NONE),
         },
     },
     "sales_rep": {
@@ -42,6 +68,12 @@ BUILTIN_ROLES: dict[str, dict] = {
             "party": _grant(TEAM, OWN, OWN, OWN, OWN),
             "interaction": _grant(TEAM, TEAM, OWN, NONE, OWN),
             "user": _grant(ALL, NONE, NONE, NONE, NONE),
+            "lead": _grant(TEAM, OWN, OWN, NONE, OWN),
+            "opportunity": _grant(TEAM, OWN, OWN, OWN, OWN),
+            "quote": _grant(TEAM, OWN, OWN, OWN, OWN),
+            "task": _grant(OWN, OWN, OWN, OWN, OWN),
+            "catalog": _grant(ALL, NONE, NONE, NONE, NONE),
+            "integration": _grant(NONE, NONE, NONE, NONE, NONE),
         },
     },
     "support_agent": {
@@ -50,6 +82,12 @@ BUILTIN_ROLES: dict[str, dict] = {
             "party": _grant(ALL, ALL, ALL, NONE, NONE),
             "interaction": _grant(ALL, ALL, ALL, NONE, NONE),
             "user": _grant(ALL, NONE, NONE, NONE, NONE),
+            "lead": _grant(NONE, NONE, NONE, NONE, NONE),
+            "opportunity": _grant(ALL, NONE, NONE, NONE, NONE),
+            "quote": _grant(ALL, NONE, NONE, NONE, NONE),
+            "task": _grant(OWN, OWN, OWN, OWN, NONE),
+            "catalog": _grant(ALL, NONE, NONE, NONE, NONE),
+            "integration": _grant(NONE, NONE, NONE, NONE, NONE),
         },
     },
     "marketing": {
@@ -58,6 +96,12 @@ BUILTIN_ROLES: dict[str, dict] = {
             "party": _grant(ALL, OWN, OWN, NONE, ALL),
             "interaction": _grant(ALL, ALL, NONE, NONE, ALL),
             "user": _grant(ALL, NONE, NONE, NONE, NONE),
+            "lead": _grant(ALL, ALL, ALL, NONE, ALL),
+            "opportunity": _grant(ALL, NONE, NONE, NONE, ALL),
+            "quote": _grant(NONE, NONE, NONE, NONE, NONE),
+            "task": _grant(OWN, OWN, OWN, OWN, NONE),
+            "catalog": _grant(ALL, NONE, NONE, NONE, NONE),
+            "integration": _grant(NONE, NONE, NONE, NONE, NONE),
         },
     },
     "read_only": {
@@ -66,6 +110,12 @@ BUILTIN_ROLES: dict[str, dict] = {
             "party": _grant(ALL, NONE, NONE, NONE, NONE),
             "interaction": _grant(ALL, NONE, NONE, NONE, NONE),
             "user": _grant(NONE, NONE, NONE, NONE, NONE),
+            "lead": _grant(ALL, NONE, NONE, NONE, NONE),
+            "opportunity": _grant(ALL, NONE, NONE, NONE, NONE),
+            "quote": _grant(ALL, NONE, NONE, NONE, NONE),
+            "task": _grant(NONE, NONE, NONE, NONE, NONE),
+            "catalog": _grant(ALL, NONE, NONE, NONE, NONE),
+            "integration": _grant(NONE, NONE, NONE, NONE, NONE),
         },
     },
 }

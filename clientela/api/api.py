@@ -11,11 +11,16 @@ from clientela.api.auth import AUTH
 from clientela.api.errors import PROBLEM_CONTENT_TYPE, register_exception_handlers
 from clientela.api.routers import (
     accounts,
+    activities,
     contact_points,
     imports,
+    integrations,
     interactions,
+    orders,
     parties,
+    products,
     relationships,
+    sales,
     search,
 )
 
@@ -72,6 +77,12 @@ api.add_router("/v1/search", search.router)
 api.add_router("/v1/me", accounts.me_router)
 api.add_router("/v1/tokens", accounts.tokens_router)
 api.add_router("/v1/imports", imports.router)
+# each of these routers names its own resources (/v1/leads, /v1/opportunities, /v1/quotes, /v1/erp/...)
+api.add_router("/v1", sales.router)
+api.add_router("/v1", products.router)
+api.add_router("/v1", orders.router)
+api.add_router("/v1", activities.router)
+api.add_router("/v1", integrations.router)
 
 
 def api_operations() -> list[tuple[str, str, str]]:
