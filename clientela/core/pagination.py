@@ -81,3 +81,8 @@ def keyset_page(
     rows = rows[:size]
     next_cursor = _encode([getattr(rows[-1], n) for n in names]) if has_more and rows else None
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    """The cursor that continues after a row with these ordering values (for pages built by hand)."""
+    return _encode(values)

@@ -194,10 +194,12 @@ def party_index_write(docs: Iterable[Doc]) -> None:
     parties_changed([d.id for d in docs])
 
 
-def party_index_rebuild(progress: Any = None) -> int:
-    """Rebuild the whole party index (after bulk loads)."""
+def party_index_rebuild(progress: Any = None, *, notify: bool = True) -> int:
+    """Rebuild the whole party index (after bulk loads). ``notify=False`` in migrations: the listeners'
+    own tables and the task queue may not exist yet at that point of the migration plan."""
     count = PARTY_INDEX.rebuild(party_documents(), progress=progress)
-    parties_changed(None)
+    if notify:
+        parties_changed(None)
     return count
 
 

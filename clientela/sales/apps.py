@@ -8,3 +8,18 @@ class SalesConfig(AppConfig):
     name = "clientela.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from clientela.core.events import register_event_type
+
+        for name, description in (
+            ("opportunity.created", "An opportunity was opened."),
+            ("opportunity.updated", "An opportunity's fields changed (any change, stage moves included)."),
+            ("opportunity.stage_changed", "An opportunity moved to another stage."),
+            ("opportunity.won", "An opportunity reached a won stage."),
+            ("opportunity.lost", "An opportunity reached a lost stage."),
+            ("opportunity.deleted", "An opportunity was deleted."),
+            ("lead.created", "A lead was captured (web form, import, API or by hand)."),
+            ("lead.converted", "A lead was converted into a customer and an opportunity."),
+        ):
+            register_event_type(name, description)

@@ -179,7 +179,7 @@ class Opportunity(RestrictedModel):
         verbose_name = _("opportunity")
         verbose_name_plural = _("opportunities")
         indexes = [
-            # the board: one pipeline's open cards per stage, by close date
+            # the board: one pipeline's cards per stage, most recently moved first (keyset pages)
             models.Index(fields=["pipeline", "stage", "expected_close_date", "id"], name="ix_opp_board"),
             models.Index(fields=["status", "expected_close_date"], name="ix_opp_status_close"),
             models.Index(fields=["owner", "status"], name="ix_opp_owner"),
@@ -330,3 +330,61 @@ class Lead(RestrictedModel):
         if name and self.company:
             return f"{name} ({self.company})"
         return name or self.company or self.email or self.phone
+
+
+class StageTotal(models.Model):
+    """Running count and sums of opportunities per pipeline stage, owner, team, currency, forecast category
+    and month of expected close, kept current by the services (deltas in the same transaction).
+
+    The board's column totals and the forecast read these few rows instead of summing a million
+    opportunities per view. Money is kept in integer cents (exact on SQLite, whose decimal arithmetic is
+    floating point) and the weighted amount in cents x percent. ``key`` joins the grouping columns so
+    that one ``INSERT ... ON CONFLICT`` adds a delta on both databases (NULLs would never conflict).
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    owner_id_value = models.IntegerField(default=0)  # 0: no owner (plain ints: a deleted user keeps its row)
+    team_id_value = models.IntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    forecast_category = models.CharField(max_length=12)
+    close_month = models.DateField(null=True, blank=True)
+    count = models.BigIntegerField(default=0)
+    amount_cents = models.BigIntegerField(default=0)
+    weighted_cents_pct = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("stage total")
+        verbose_name_plural = _("stage totals")
+        indexes = [models.Index(fields=["pipeline", "stage"], name="ix_stagetotal_stage")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ConversionRate(models.Model):
+    """Historical outcome of opportunities that entered a stage: the share that were won and how long
+    they took from entering the stage to closing. Recomputed from ``StageChange`` by a background job
+    (``forecast_rates_refresh``); the forecast reads these rows, never the full history per view."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    entered = models.PositiveIntegerField(default=0)
+    won = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+    median_days_to_close = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("conversion rate")
+        verbose_name_plural = _("conversion rates")
+        constraints = [models.UniqueConstraint(fields=["pipeline", "stage"], name="ix_conversion_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}: {self.won}/{self.entered}"
+
+    @property
+    def win_rate(self) -> float | None:
+        closed = self.won + self.lost
+        return self.won / closed if closed else None

@@ -12,7 +12,7 @@ def recreate(apps, schema_editor):
 
     PARTY_INDEX.drop(schema_editor.connection)
     PARTY_INDEX.create(schema_editor.connection)
-    party_index_rebuild()
+    party_index_rebuild(notify=False)
 
 
 class Migration(migrations.Migration):
