@@ -194,6 +194,10 @@ class Opportunity(RestrictedModel):
         return self.name
 
     @property
+    def etag(self) -> str:
+        return f'W/"opp{self.pk}-{self.version}"'
+
+    @property
     def weighted_amount(self) -> Decimal:
         return (self.amount * self.probability / Decimal(100)).quantize(Decimal("0.01"))
 
@@ -324,6 +328,10 @@ class Lead(RestrictedModel):
                 name="ck_lead_identifies_someone",
             ),
         ]
+
+    @property
+    def etag(self) -> str:
+        return f'W/"lead{self.pk}-{self.version}"'
 
     def __str__(self) -> str:
         name = " ".join(p for p in (self.given_names, self.family_names) if p)

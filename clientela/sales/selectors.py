@@ -243,6 +243,7 @@ def column_totals(*, user: Any, pipeline: Pipeline, filters: BoardFilters) -> di
         _summed(base, part, out)
     for stage_totals in out.values():
         for money in stage_totals.values():
+            money.amount = money.amount.quantize(Decimal("0.01"))
             money.weighted = money.weighted.quantize(Decimal("0.01"))
     return out
 
