@@ -133,11 +133,12 @@ class DemoStep:
 def demo_steps() -> list[type[DemoStep]]:
     """The steps in the order they run; later apps append theirs here."""
     from clientela.demo.interactions import InteractionsStep
+    from clientela.demo.opportunities import OpportunitiesStep
     from clientela.demo.parties import PartiesStep
     from clientela.demo.search import SearchIndexStep
     from clientela.demo.staff import StaffStep
 
-    return [StaffStep, PartiesStep, InteractionsStep, SearchIndexStep]
+    return [StaffStep, PartiesStep, InteractionsStep, OpportunitiesStep, SearchIndexStep]
 
 
 def run_steps(ctx: DemoContext, steps: Sequence[DemoStep]) -> DemoContext:
@@ -183,6 +184,7 @@ def generate(
 ) -> DemoContext:
     """Generate demo staff, parties and their interactions (the API behind ``clientela bootstrap``)."""
     from clientela.demo.interactions import InteractionsStep
+    from clientela.demo.opportunities import OpportunitiesStep
     from clientela.demo.parties import PartiesStep
     from clientela.demo.search import SearchIndexStep
     from clientela.demo.staff import StaffStep
