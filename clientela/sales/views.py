@@ -168,6 +168,7 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
     ).items
     context = {
         "card": card[0] if card else None,
+        "cards": card,
         "pipeline": opp.pipeline,
         "columns": [selectors.Column(stage=s, totals=totals.get(s.pk, {})) for s in stages],
         "oob": True,

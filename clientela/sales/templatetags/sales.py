@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from django import template
+from django.utils.safestring import SafeString
 from django.utils.translation import ngettext
 
+from clientela.sales.render import cards_html
+
 register = template.Library()
+
+
+@register.simple_tag
+def board_cards(cards: Iterable[Mapping[str, Any]]) -> SafeString:
+    """The cards of a board column (rendered in Python: see ``clientela.sales.render``)."""
+    return cards_html(cards)
 
 
 @register.filter

@@ -271,3 +271,28 @@ def test_pipeline_settings_for_managers_only(client_for, users, pipeline):
     no_won = {**payload, "name": "Sin ganar", "stages-1-outcome": "open"}
     bad = client_for(users["manager"]).post(url, no_won)
     assert bad.status_code == 422 and not Pipeline.objects.filter(name="Sin ganar").exists()
+
+
+def test_python_card_renderer_matches_the_template(users, pipeline):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from clientela.sales.render import card_html
+    from clientela.sales.selectors import BoardFilters, board_cards
+
+    rep = users["sales_rep"]
+    make_opps(rep, 1, expected_close_date="2026-12-24", amount="1234.5")
+    make_opps(rep, 1, name="<b>Sin fecha</b> & más")
+    for language in ("es", "en"):
+        with translation.override(language):
+            cards = board_cards(
+                user=rep,
+                pipeline=pipeline,
+                stage=stage(pipeline, "Qualification"),
+                filters=BoardFilters(),
+                cursor=None,
+                size=5,
+            ).items
+            assert len(cards) == 2
+            for card in cards:
+                assert str(card_html(card)) == render_to_string("sales/_card.html", {"card": card})
