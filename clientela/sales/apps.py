@@ -11,6 +11,18 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         from clientela.core.events import register_event_type
+        from clientela.parties.panels import Panel, customer_panels
+
+        # lazy (htmx): the customer page keeps its query count whatever the sales history
+        customer_panels.register(
+            Panel(
+                "opportunities",
+                "sales/_party_panel.html",
+                "activity",
+                lambda request, party, state: {},
+                order=6,
+            )
+        )
 
         for name, description in (
             ("opportunity.created", "An opportunity was opened."),

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -359,3 +360,27 @@ def party_options(request: HttpRequest) -> HttpResponse:
     results = party_search(user=request.user, q=q, limit=15) if q else []
     cards = [card for card, _hit in results if not kind or card.kind == kind]
     return render(request, "sales/_party_options.html", {"cards": cards, "q": q})
+
+
+@login_required
+@require_GET
+def party_opportunities(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer page's opportunities panel (loaded by htmx after the page, so the page itself stays at
+    its few queries): open deals first, then the latest closed ones."""
+    party = Party.objects.restrict(request.user, Action.VIEW).filter(pk=pk).first()
+    if party is None:
+        raise Http404
+    opps = (
+        selectors.opportunities_for(request.user)
+        .filter(Q(party_id=pk) | Q(organisation_id=pk))
+        .select_related("stage")
+        .order_by("status", "-stage_entered_at", "-id")[:10]
+        if _may_view(request.user)
+        else []
+    )
+    context = {
+        "party": party,
+        "opps": list(opps),
+        "can_add": user_scope(request.user, "opportunity", Action.ADD) != Scope.NONE,
+    }
+    return render(request, "sales/_party_opportunities.html", context)

@@ -15,6 +15,7 @@ LIST_WEB = {
     "sales:opportunities",
     "sales:opportunity_new",
     "sales:party_options",
+    "sales:party_opportunities",
 }
 # sales settings: decided by the role's "catalog" scope
 SETTINGS_WEB = {

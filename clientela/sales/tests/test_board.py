@@ -296,3 +296,15 @@ def test_python_card_renderer_matches_the_template(users, pipeline):
             assert len(cards) == 2
             for card in cards:
                 assert str(card_html(card)) == render_to_string("sales/_card.html", {"card": card})
+
+
+def test_customer_page_panel_lists_the_customers_opportunities(client_for, users, pipeline):
+    rep = users["sales_rep"]
+    (opp,) = make_opps(rep, 1)
+    client = client_for(rep)
+    page = client.get(reverse("parties:detail", args=[opp.party_id]))
+    assert reverse("sales:party_opportunities", args=[opp.party_id]) in page.content.decode()
+    fragment = client.get(reverse("sales:party_opportunities", args=[opp.party_id]))
+    assert fragment.status_code == 200 and "Deal 0" in fragment.content.decode()
+    other = make_person(users["sales_rep_b"])
+    assert client.get(reverse("sales:party_opportunities", args=[other.pk])).status_code == 404
