@@ -192,6 +192,18 @@ CLIENTELA_PAGE_SIZE = int(os.environ.get("CLIENTELA_PAGE_SIZE", "50"))
 CLIENTELA_IMPORT_PARALLEL = env_bool("CLIENTELA_IMPORT_PARALLEL", True)
 # Imports check new customers against existing ones and queue likely duplicates for review (docs/identity.md)
 CLIENTELA_IMPORT_DUPLICATE_CHECK = env_bool("CLIENTELA_IMPORT_DUPLICATE_CHECK", True)
+# The site's public address, for links in e-mails (reminder digests, quotes) sent outside a request
+CLIENTELA_BASE_URL = os.environ.get("CLIENTELA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Outgoing mail (quotes, reminder digests). The default prints messages on the console, so a fresh
+# install never tries a mail server it does not have; production sets the SMTP backend and host.
+EMAIL_BACKEND = os.environ.get("CLIENTELA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("CLIENTELA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CLIENTELA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CLIENTELA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CLIENTELA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CLIENTELA_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("CLIENTELA_FROM_EMAIL", "Clientela <no-reply@localhost>")
 
 LOGGING = {
     "version": 1,
