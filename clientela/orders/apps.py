@@ -8,3 +8,15 @@ class OrdersConfig(AppConfig):
     name = "clientela.orders"
     label = "orders"
     verbose_name = _("Quotes and orders")
+
+    def ready(self) -> None:
+        from clientela.orders import events
+        from clientela.orders.panels import opportunity_quotes_context
+        from clientela.sales.panels import Panel, opportunity_panels
+
+        events.register()
+        opportunity_panels.register(
+            Panel(
+                "quotes", "orders/_opportunity_quotes.html", "related", opportunity_quotes_context, order=10
+            )
+        )
