@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.actor import Actor
 from clientela.core.changes import field_values, record_update, snapshot_row, to_json
+from clientela.core.events import publish
 from clientela.core.exceptions import NotPermitted
 from clientela.core.models import ChangeAction, ObjectChange
 from clientela.core.permissions import Action, can_assign
@@ -37,6 +38,7 @@ from clientela.identity.references import (
 )
 from clientela.parties.models import ContactPoint, Party
 from clientela.parties.search import party_index_refresh
+from clientela.parties.services import party_event_data
 from clientela.parties.validation import PARTY_FIELDS
 
 # Every field a person or organisation can have, except the kind (both parties share it).
@@ -215,6 +217,11 @@ def party_merge(
         ]
     )
     _refresh([survivor.pk, merged.pk])
+    survivor_pk, merged_pk, merge_pk = survivor.pk, merged.pk, merge.pk
+    publish(
+        "party.merged",
+        lambda: {**party_event_data(survivor_pk), "merged": {"id": merged_pk}, "merge": {"id": merge_pk}},
+    )
     return merge
 
 

@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     PURCHASE = "purchase", _("Purchase")
     INVOICE = "invoice", _("Invoice")
     PAYMENT = "payment", _("Payment")
+    CREDIT_NOTE = "credit_note", _("Credit note")
     BALANCE = "balance", _("Outstanding balance")
     SOCIAL = "social", _("Social message")
     OTHER = "other", _("Other")
@@ -52,6 +53,7 @@ DEFAULT_CHANNEL: dict[str, str] = {
     Kind.PURCHASE: Channel.ERP,
     Kind.INVOICE: Channel.ERP,
     Kind.PAYMENT: Channel.ERP,
+    Kind.CREDIT_NOTE: Channel.ERP,
     Kind.BALANCE: Channel.ERP,
     Kind.SOCIAL: Channel.SOCIAL,
     Kind.OTHER: Channel.OTHER,
@@ -65,6 +67,7 @@ DEFAULT_DIRECTION: dict[str, str] = {
     Kind.PURCHASE: Direction.INBOUND,
     Kind.INVOICE: Direction.OUTBOUND,
     Kind.PAYMENT: Direction.INBOUND,
+    Kind.CREDIT_NOTE: Direction.OUTBOUND,
     Kind.BALANCE: Direction.INTERNAL,
     Kind.MEETING: Direction.OUTBOUND,
 }

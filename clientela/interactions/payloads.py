@@ -36,6 +36,11 @@ LongText = Annotated[str, Field(max_length=100_000)]
 Money = Annotated[
     Decimal, Field(max_digits=16, decimal_places=2), AfterValidator(lambda v: v.quantize(Decimal("0.01")))
 ]
+PositiveMoney = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=16, decimal_places=2),
+    AfterValidator(lambda v: v.quantize(Decimal("0.01"))),
+]
 
 
 @lru_cache(maxsize=1)
@@ -201,11 +206,7 @@ class InvoicePayload(Payload):
 
 
 class PaymentPayload(Payload):
-    amount: Annotated[
-        Decimal,
-        Field(gt=0, max_digits=16, decimal_places=2),
-        AfterValidator(lambda v: v.quantize(Decimal("0.01"))),
-    ]
+    amount: PositiveMoney
     currency: Currency
     method: PaymentMethod = PaymentMethod.TRANSFER
     invoice_reference: Text = ""
@@ -215,6 +216,23 @@ class PaymentPayload(Payload):
 
     def money(self) -> tuple[Decimal | None, str]:
         return self.amount, self.currency
+
+
+class CreditNotePayload(Payload):
+    """A credit note: money the business owes back to the customer, which lowers the outstanding balance."""
+
+    document_number: Annotated[str, Field(min_length=1, max_length=300)]
+    total: PositiveMoney
+    currency: Currency
+    invoice_reference: Text = ""
+    reason: Annotated[str, Field(max_length=2000)] = ""
+    lines: list[Line] = Field(default_factory=list, max_length=2000)
+
+    def summary(self) -> str:
+        return self.document_number
+
+    def money(self) -> tuple[Decimal | None, str]:
+        return self.total, self.currency
 
 
 class BalancePayload(Payload):
@@ -255,6 +273,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     Kind.PURCHASE: PurchasePayload,
     Kind.INVOICE: InvoicePayload,
     Kind.PAYMENT: PaymentPayload,
+    Kind.CREDIT_NOTE: CreditNotePayload,
     Kind.BALANCE: BalancePayload,
     Kind.SOCIAL: SocialPayload,
     Kind.OTHER: OtherPayload,

@@ -40,9 +40,10 @@ ICONS = {
     "purchase": "printer",
     "invoice": "printer",
     "payment": "printer",
+    "credit_note": "rotate-ccw",
     "balance": "printer",
 }
-MONEY_KINDS = ("purchase", "invoice", "payment", "balance")
+MONEY_KINDS = ("purchase", "invoice", "payment", "credit_note", "balance")
 OUTCOMES = {"answered": "Answered", "no_answer": "No answer", "voicemail": "Voicemail"}
 
 

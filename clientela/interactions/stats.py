@@ -25,6 +25,7 @@ MONEY_KINDS = {
     Kind.RETURN: "returns",
     Kind.INVOICE: "invoiced",
     Kind.PAYMENT: "paid",
+    Kind.CREDIT_NOTE: "credited",
 }
 CHUNK = 500
 # The columns of PartyStats that a refresh writes (besides the party and updated_at).
@@ -152,13 +153,14 @@ def _balances(ids: list[int]) -> dict[int, tuple[Any, Decimal, str]]:
 
 
 def _movements_after(ids: list[int], balances: dict[int, tuple[Any, Decimal, str]]) -> dict[int, Decimal]:
-    """Invoices minus payments dated after each party's latest balance statement (same currency)."""
+    """Invoices minus payments and credit notes dated after each party's latest balance statement (same
+    currency)."""
     out: dict[int, Decimal] = defaultdict(lambda: Decimal(0))
     for party_id, (as_of, _amount, currency) in balances.items():
         rows = (
             _kinds(
                 Interaction.objects.filter(is_current=True, party_id=party_id, currency=currency),
-                [Kind.INVOICE, Kind.PAYMENT],
+                [Kind.INVOICE, Kind.PAYMENT, Kind.CREDIT_NOTE],
             )
             .filter(occurred_at__gt=as_of)
             .exclude(kind=Kind.INVOICE, status=InvoiceStatus.CANCELLED)
@@ -211,7 +213,11 @@ def party_stats_refresh(party_ids: Iterable[int]) -> int:
                 )
             else:
                 stats.balance_as_of = None
-                stats.outstanding_balance = main.get("invoiced", Decimal(0)) - main.get("paid", Decimal(0))
+                stats.outstanding_balance = (
+                    main.get("invoiced", Decimal(0))
+                    - main.get("paid", Decimal(0))
+                    - main.get("credited", Decimal(0))
+                )
             stats.other_currencies = {
                 cur: {k: str(v.quantize(CENT)) for k, v in figures.items()}
                 for cur, figures in money.items()

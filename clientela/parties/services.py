@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clientela.core.actor import Actor
-from clientela.core.changes import field_values, record_snapshot, record_update
+from clientela.core.changes import field_values, record_snapshot, record_update, to_json
+from clientela.core.events import publish
 from clientela.core.exceptions import ConcurrencyConflict, NotPermitted
 from clientela.core.models import ChangeAction
 from clientela.core.permissions import Action, Scope, can, can_assign, user_scope
@@ -233,9 +234,35 @@ def _apply_contact_points(
         )
 
 
+def party_event_data(party_id: int) -> dict[str, Any]:
+    """The stable payload of the ``party.*`` webhook events (docs/integrations.md), read after commit."""
+    party = Party.all_objects.filter(pk=party_id).first()
+    if party is None:
+        return {"party": {"id": party_id, "purged": True}}
+    points = ContactPoint.objects.filter(party_id=party_id, deleted_at__isnull=True).order_by("kind", "id")
+    links = party.source_links.select_related("source").order_by("source__slug", "external_id")
+    data = {
+        **field_values(party, ("kind", "status", "display_name", "legal_name", "trade_name", "given_names",
+                               "family_name_1", "family_name_2", "tax_id", "country", "language", "owner",
+                               "team", "version", "created_at", "updated_at", "deleted_at")),
+        "id": party.pk,
+        "contact_points": [
+            {"id": cp.pk, "kind": cp.kind, "value": cp.value, "is_primary": cp.is_primary} for cp in points
+        ],
+        "source_records": [{"source": link.source.slug, "external_id": link.external_id} for link in links],
+    }  # fmt: skip
+    return {"party": to_json(data)}
+
+
+def _announce(event_type: str, party_id: int) -> None:
+    publish(event_type, lambda: party_event_data(party_id))
+
+
 def _bump(party: Party) -> None:
+    """A new version of the party after a change to its contact points or relationships."""
     Party.all_objects.filter(pk=party.pk).update(version=F("version") + 1, updated_at=timezone.now())
     party.refresh_from_db(fields=["version", "updated_at"])
+    _announce("party.updated", party.pk)
 
 
 @transaction.atomic
@@ -268,6 +295,7 @@ def party_create(
     )
     _apply_contact_points(actor, party, new, [], [])
     party_index_refresh([party.pk])
+    _announce("party.created", party.pk)
     return party
 
 
@@ -320,6 +348,7 @@ def party_update(
     record_update(actor=actor, obj=party, aggregate=party, before=before, after=after)
     _apply_contact_points(actor, party, new, updated, removed)
     party_index_refresh([party.pk])
+    _announce("party.updated", party.pk)
     return party
 
 
@@ -340,6 +369,7 @@ def party_delete(*, actor: Actor, party: Party, expected_version: int | None = N
         actor=actor, obj=party, aggregate=party, action=ChangeAction.DELETE, snapshot=_party_snapshot(party)
     )
     party_index_refresh([party.pk])
+    _announce("party.deleted", party.pk)
     return party
 
 
