@@ -27,7 +27,8 @@ class Page:
 
 
 def _encode(values: Sequence[Any]) -> str:
-    payload = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
+    # datetimes and dates as ISO text (a date compares with its ISO text in a filter on a DateField)
+    payload = [v.isoformat() if isinstance(v, dt.datetime | dt.date) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
@@ -79,7 +80,10 @@ def keyset_page(
     rows = list(qs[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
-    next_cursor = _encode([getattr(rows[-1], n) for n in names]) if has_more and rows else None
+    last = rows[-1] if rows else None
+    # rows are model instances, or dicts when the queryset was narrowed with values()
+    pick = (lambda n: last[n]) if isinstance(last, dict) else (lambda n: getattr(last, n))
+    next_cursor = _encode([pick(n) for n in names]) if has_more and rows else None
     return Page(items=rows, next_cursor=next_cursor)
 
 

@@ -24,6 +24,7 @@ from clientela.core.events import publish
 from clientela.core.exceptions import ConcurrencyConflict, NotPermitted
 from clientela.core.models import ChangeAction
 from clientela.core.permissions import Action, Scope, can, can_assign, user_scope
+from clientela.identity.check import matches_for_data
 from clientela.parties.models import ContactPoint, Party
 from clientela.parties.normalize import normalize_email, normalize_phone
 from clientela.parties.validation import Errors, unknown_fields
@@ -183,7 +184,7 @@ def _columns(data: Mapping[str, Any]) -> list[str]:
     """The columns an update may have changed: those sent, plus the ones ``_clean`` rewrites."""
     names = {name for name in (*LEAD_FIELDS, *QUALIFY_FIELDS) if name in data}
     names |= {"email", "phone", "country"}
-    return [Lead._meta.get_field(name).attname for name in sorted(names)]
+    return [getattr(Lead._meta.get_field(name), "attname", name) for name in sorted(names)]
 
 
 def _prefixed(exc: ValidationError, prefix: str) -> ValidationError:
@@ -221,21 +222,16 @@ def lead_party_data(lead: Lead) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def lead_matches(*, user: Any, lead: Lead, limit: int = 5) -> list[dict[str, Any]]:
     """Existing customers the lead may be: the identity check's likely matches, else exact email/phone."""
     data, contacts = lead_party_data(lead)
-    try:
-        from clientela.identity.check import matches_for_data
-    except ImportError:  # pragma: no cover - identity is installed with the product; kept for slim setups
-        matches_for_data = None
-    if matches_for_data is not None:
-        found = matches_for_data(user=user, data=data, contacts=contacts, limit=limit)
-        if found:
-            return [
-                {
-                    "party_id": m.party_id,
-                    "display_name": m.display_name,
-                    "probability": round(m.probability, 4),
-                }
-                for m in found
-            ]
+    found = matches_for_data(user=user, data=data, contacts=contacts, limit=limit)
+    if found:
+        return [
+            {
+                "party_id": m.party_id,
+                "display_name": m.display_name,
+                "probability": round(m.probability, 4),
+            }
+            for m in found
+        ]
     keys = [_key for _value, _key in (normalize_email(lead.email),)] if lead.email else []
     if lead.phone:
         keys.append(lead.phone)

@@ -180,7 +180,34 @@ class Opportunity(RestrictedModel):
         verbose_name_plural = _("opportunities")
         indexes = [
             # the board: one pipeline's cards per stage, most recently moved first (keyset pages)
-            models.Index(fields=["pipeline", "stage", "expected_close_date", "id"], name="ix_opp_board"),
+            models.Index(fields=["pipeline", "stage", "-stage_entered_at", "-id"], name="ix_opp_board"),
+            # the board filtered by owner or team: the same order inside the owner's or team's cards; by
+            # expected close: the period's cards of a stage and the partial months summed for the totals,
+            # both read from the index alone (a period holds tens of thousands of deals at a million)
+            models.Index(
+                fields=["pipeline", "stage", "owner", "-stage_entered_at", "-id"], name="ix_opp_board_owner"
+            ),
+            models.Index(
+                fields=["pipeline", "stage", "team", "-stage_entered_at", "-id"], name="ix_opp_board_team"
+            ),
+            models.Index(
+                fields=["pipeline", "stage", "expected_close_date", "id", "party"],
+                name="ix_opp_board_close",
+            ),
+            models.Index(
+                fields=[
+                    "pipeline",
+                    "expected_close_date",
+                    "stage",
+                    "currency",
+                    "amount",
+                    "probability",
+                    "party",
+                    "owner",
+                    "team",
+                ],
+                name="ix_opp_pipeline_close",
+            ),
             models.Index(fields=["status", "expected_close_date"], name="ix_opp_status_close"),
             models.Index(fields=["owner", "status"], name="ix_opp_owner"),
             models.Index(fields=["party", "-created_at"], name="ix_opp_party"),
@@ -365,7 +392,24 @@ class StageTotal(models.Model):
     class Meta:
         verbose_name = _("stage total")
         verbose_name_plural = _("stage totals")
-        indexes = [models.Index(fields=["pipeline", "stage"], name="ix_stagetotal_stage")]
+        # covering: the board's and the forecast's sums read the index alone, already grouped by stage
+        indexes = [
+            models.Index(
+                fields=[
+                    "pipeline",
+                    "stage",
+                    "currency",
+                    "owner_id_value",
+                    "team_id_value",
+                    "close_month",
+                    "forecast_category",
+                    "count",
+                    "amount_cents",
+                    "weighted_cents_pct",
+                ],
+                name="ix_stagetotal_stage",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -23,10 +23,25 @@ from django.utils.translation import gettext as _
 
 from clientela.core.pagination import Page, encode_cursor, keyset_page
 from clientela.core.permissions import Action, Scope, user_scope, user_team_ids
+from clientela.parties.models import Party
 from clientela.sales.models import Opportunity, Pipeline, Stage, StageChange, StageTotal
 
 BOARD_ORDER = ("-stage_entered_at", "-id")
 BOARD_KINDS = ("datetime", "int")
+# with an expected-close filter the cards come soonest close first, straight from the close-date index
+CLOSE_ORDER = ("expected_close_date", "id")
+CLOSE_KINDS = ("str", "int")
+
+
+def board_order(filters: BoardFilters) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The cards' order (and cursor kinds): most recently moved first, or soonest close first when the
+    board is filtered by expected close (a period holds tens of thousands of deals at a million, and
+    sorting them by another column cost 250 ms a column)."""
+    if filters.close_from is not None or filters.close_to is not None:
+        return CLOSE_ORDER, CLOSE_KINDS
+    return BOARD_ORDER, BOARD_KINDS
+
+
 CARDS_PER_COLUMN = 20
 CARD_FIELDS = (
     "id",
@@ -41,7 +56,6 @@ CARD_FIELDS = (
     "version",
     "stage_id",
     "party_id",
-    "party__display_name",
     "owner_id",
     "owner__username",
     "owner__first_name",
@@ -158,7 +172,11 @@ def split_months(
 
 
 def opportunities_for(user: Any, action: str = Action.VIEW) -> QuerySet[Opportunity]:
-    return Opportunity.objects.restrict(user, action).filter(party__deleted_at__isnull=True)
+    """Opportunities in the user's scope whose customer is not in the recycle bin. The bin is read as a
+    small list through its partial index: joining the customers instead made SQLite build a Bloom filter
+    over every live customer for each board column (18 ms a column at a million deals)."""
+    binned = Party.all_objects.filter(deleted_at__isnull=False).values("pk")
+    return Opportunity.objects.restrict(user, action).exclude(party_id__in=binned)
 
 
 def _filtered(qs: QuerySet[Opportunity], filters: BoardFilters) -> QuerySet[Opportunity]:
@@ -267,10 +285,18 @@ def board_cards(
 ) -> Page:
     """One page of a column's cards, most recently moved first (keyset on the board index)."""
     qs = _filtered(opportunities_for(user).filter(pipeline=pipeline, stage=stage), filters)
-    page = keyset_page(
-        qs.values(*CARD_FIELDS), ordering=BOARD_ORDER, kinds=BOARD_KINDS, cursor=cursor, size=size
-    )
+    ordering, kinds = board_order(filters)
+    page = keyset_page(qs.values(*CARD_FIELDS), ordering=ordering, kinds=kinds, cursor=cursor, size=size)
+    add_party_names(page.items)
     return page
+
+
+def add_party_names(cards: list[dict[str, Any]]) -> None:
+    """Each card's customer name, read for all the cards at once by primary key."""
+    ids = {c["party_id"] for c in cards}
+    names = dict(Party.all_objects.filter(pk__in=ids).values_list("pk", "display_name")) if ids else {}
+    for card in cards:
+        card["party__display_name"] = names.get(card["party_id"], "")
 
 
 def pipeline_board(
@@ -283,18 +309,18 @@ def pipeline_board(
     # one LIMITed scan of the board index per column (SQLite allows no LIMIT inside a UNION; a window
     # function would rank every card of the pipeline)
     base = _filtered(opportunities_for(user).filter(pipeline=pipeline), filters)
+    ordering, _kinds = board_order(filters)
     by_stage: dict[int, list[dict[str, Any]]] = {
-        s.pk: list(base.filter(stage=s).order_by(*BOARD_ORDER).values(*CARD_FIELDS)[: per_column + 1])
+        s.pk: list(base.filter(stage=s).order_by(*ordering).values(*CARD_FIELDS)[: per_column + 1])
         for s in stages
     }
+    add_party_names([row for rows in by_stage.values() for row in rows])
     for column in columns:
-        rows = sorted(
-            by_stage.get(column.stage.pk, []), key=lambda r: (r["stage_entered_at"], r["id"]), reverse=True
-        )
+        rows = by_stage[column.stage.pk]
         column.cards = rows[:per_column]
         if len(rows) > per_column:
             last = column.cards[-1]
-            column.next_cursor = encode_cursor([last["stage_entered_at"], last["id"]])
+            column.next_cursor = encode_cursor([last[name.lstrip("-")] for name in ordering])
     return columns
 
 

@@ -76,7 +76,7 @@ def event_data(opp: Opportunity) -> dict[str, Any]:
         "expected_close_date": opp.expected_close_date.isoformat() if opp.expected_close_date else None,
         "owner_id": opp.owner_id,
         "team_id": opp.team_id,
-        "lost_reason": opp.lost_reason.name if opp.lost_reason_id else None,
+        "lost_reason": opp.lost_reason.name if opp.lost_reason is not None else None,
         "closed_at": opp.closed_at.isoformat() if opp.closed_at else None,
         "version": opp.version,
     }
@@ -332,7 +332,7 @@ def _moved_events(actor: Actor, opp: Opportunity, old_stage: Stage, when: dt.dat
         _timeline(actor, opp, _("Opportunity won: %(name)s") % values, money, when)
         _announce("opportunity.won", opp.pk)
     elif opp.status == OpportunityStatus.LOST:
-        reason = opp.lost_reason.name if opp.lost_reason_id else ""
+        reason = opp.lost_reason.name if opp.lost_reason is not None else ""
         text = f"{money}. {reason}. {opp.lost_note}".strip(". ")
         _timeline(actor, opp, _("Opportunity lost: %(name)s") % values, text, when)
         _announce("opportunity.lost", opp.pk)

@@ -227,7 +227,10 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if opp is None:
         raise Http404
     history = selectors.stage_history(opportunity=opp)
+    from clientela.sales.panels import opportunity_panels
+
     context = {
+        "panels": opportunity_panels.render_context(request, opp, {}),
         "nav": "opportunities",
         "opp": opp,
         "history": history,

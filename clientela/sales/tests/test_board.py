@@ -308,3 +308,25 @@ def test_customer_page_panel_lists_the_customers_opportunities(client_for, users
     assert fragment.status_code == 200 and "Deal 0" in fragment.content.decode()
     other = make_person(users["sales_rep_b"])
     assert client.get(reverse("sales:party_opportunities", args=[other.pk])).status_code == 404
+
+
+def test_show_more_pages_through_a_column_in_both_orders(client_for, users, pipeline):
+    rep = users["sales_rep"]
+    today = timezone.localdate()
+    make_opps(rep, 45, expected_close_date=today.isoformat())
+    client = client_for(rep)
+    qualification = stage(pipeline, "Qualification")
+    for params in ({}, {"period": "this_month"}):
+        board = client.get(reverse("sales:board", args=[pipeline.pk]), params)
+        column = {c.stage.name: c for c in board.context["columns"]}["Qualification"]
+        seen = [c["id"] for c in column.cards]
+        cursor = column.next_cursor
+        while cursor:
+            more = client.get(
+                reverse("sales:board_column", args=[pipeline.pk, qualification.pk]), {**params, "cursor": cursor}
+            )
+            assert more.status_code == 200
+            seen += [c["id"] for c in more.context["cards"]]
+            cursor = more.context["next_cursor"]
+        assert sorted(seen) == sorted(Opportunity.objects.values_list("pk", flat=True)), params
+        assert len(seen) == len(set(seen)) == 45

@@ -68,6 +68,8 @@ def test_keyboard_and_drag_moves_update_the_board(live_server, page):
             break
         page.wait_for_timeout(100)
     assert second.stage.name == "Proposal"
+    # the server's answer replaces the card (new version): the next move must start from it
+    expect(page.locator(f"#opp-{second.pk}")).to_have_attribute("data-version", "2")
 
     # the Lost column is off screen on this viewport, where Playwright's mouse drag does not reach: the
     # same HTML5 drag events, dispatched directly

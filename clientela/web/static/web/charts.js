@@ -1,0 +1,103 @@
+// Clientela charts: draws every <canvas data-chart="ID"> from the JSON in <script id="ID" type="application/json">
+// (written by Django's json_script), with the vendored Chart.js. No inline JavaScript is needed in templates,
+// and every chart keeps its table view and CSV link in the page, so nothing is lost without JavaScript.
+//
+// The JSON spec (the same for every app):
+//   {"type": "bar" | "stacked-bar" | "line" | "doughnut",
+//    "labels": ["Jan 2026", ...],
+//    "datasets": [{"label": "Won", "data": [1200.5, null, ...], "type": "line" (optional, mixes types)}],
+//    "horizontal": false,          // bars left to right (e.g. a funnel by stage)
+//    "currency": "EUR",            // values are money in this currency (axis and tooltips formatted)
+//    "percent": false}             // values are percentages
+(function () {
+  "use strict";
+  // Okabe-Ito, in order (docs UX guide, section 7): distinguishable with colour-blindness.
+  var COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999"];
+  var POINTS = ["circle", "rect", "triangle", "rectRot", "star", "crossRot", "rectRounded"];
+  var DASHES = [[], [8, 4], [2, 3], [12, 3, 2, 3]];
+
+  function formatter(spec) {
+    var lang = document.documentElement.lang || undefined;
+    var options = { maximumFractionDigits: 0 };
+    if (spec.currency) { options = { style: "currency", currency: spec.currency, maximumFractionDigits: 0 }; }
+    if (spec.percent) { options = { style: "percent", maximumFractionDigits: 1 }; }
+    var format;
+    try { format = new Intl.NumberFormat(lang, options); } catch (e) { format = new Intl.NumberFormat(); }
+    return function (value) {
+      if (value === null || value === undefined || isNaN(value)) { return ""; }
+      return format.format(spec.percent ? value / 100 : value);
+    };
+  }
+
+  function config(spec) {
+    var type = spec.type || "bar";
+    var stacked = type === "stacked-bar";
+    var doughnut = type === "doughnut";
+    var format = formatter(spec);
+    var datasets = (spec.datasets || []).map(function (set, i) {
+      var colour = COLOURS[i % COLOURS.length];
+      var own = set.type || (stacked ? "bar" : type);
+      var out = { label: set.label, data: set.data, type: own === "doughnut" ? undefined : own };
+      if (doughnut) {
+        out.backgroundColor = set.data.map(function (_, j) { return COLOURS[j % COLOURS.length]; });
+      } else if (own === "line") {
+        out.borderColor = colour; out.backgroundColor = colour; out.pointStyle = POINTS[i % POINTS.length];
+        out.pointRadius = 4; out.spanGaps = false; out.tension = 0;
+        // dashes as a second cue: lines that coincide stay distinguishable
+        out.borderDash = DASHES[i % DASHES.length];
+      } else {
+        out.backgroundColor = colour; out.borderColor = colour; out.maxBarThickness = 48;
+      }
+      return out;
+    });
+    var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    var options = {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: reduced ? false : { duration: 150 },
+      plugins: {
+        legend: { display: datasets.length > 1 || doughnut, position: "bottom" },
+        tooltip: {
+          callbacks: {
+            label: function (ctx) {
+              var value = ctx.parsed && typeof ctx.parsed === "object"
+                ? (spec.horizontal ? ctx.parsed.x : ctx.parsed.y) : ctx.parsed;
+              return (ctx.dataset.label ? ctx.dataset.label + ": " : "") + format(value);
+            }
+          }
+        }
+      }
+    };
+    if (!doughnut) {
+      var valueAxis = { stacked: stacked, beginAtZero: true, ticks: { callback: function (v) { return format(v); } } };
+      var labelAxis = { stacked: stacked };
+      options.indexAxis = spec.horizontal ? "y" : "x";
+      options.scales = spec.horizontal ? { x: valueAxis, y: labelAxis } : { x: labelAxis, y: valueAxis };
+    }
+    return { type: doughnut ? "doughnut" : (stacked ? "bar" : type), data: { labels: spec.labels, datasets: datasets }, options: options };
+  }
+
+  function draw(canvas) {
+    if (canvas.dataset.chartDrawn || typeof window.Chart === "undefined") { return; }
+    var source = document.getElementById(canvas.dataset.chart);
+    if (!source) { return; }
+    var spec;
+    try { spec = JSON.parse(source.textContent); } catch (e) { return; }
+    canvas.dataset.chartDrawn = "1";
+    canvas.hidden = false;
+    new window.Chart(canvas, config(spec));
+  }
+
+  function drawAll(root) {
+    Array.prototype.forEach.call((root || document).querySelectorAll("canvas[data-chart]"), draw);
+  }
+
+  window.ClientelaCharts = { draw: draw, drawAll: drawAll, config: config };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  } else {
+    drawAll(document);
+  }
+  // Fragments swapped in by htmx (e.g. dashboard tiles) draw their charts too.
+  document.addEventListener("htmx:afterSettle", function (event) { drawAll(event.target); });
+})();
