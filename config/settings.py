@@ -195,6 +195,20 @@ CLIENTELA_IMPORT_DUPLICATE_CHECK = env_bool("CLIENTELA_IMPORT_DUPLICATE_CHECK", 
 # The site's public address, for links in e-mails (reminder digests, quotes) sent outside a request
 CLIENTELA_BASE_URL = os.environ.get("CLIENTELA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The public lead form (docs/leads.md): submissions per client IP and in all, per window of seconds; the
+# fastest a human fills it in; hosts a "next" URL may send the visitor to; the proxy's client-address header.
+CLIENTELA_LEAD_FORM_RATE = {
+    "per_ip": int(os.environ.get("CLIENTELA_LEAD_FORM_PER_IP", "5")),
+    "ip_window": 600,
+    "global": int(os.environ.get("CLIENTELA_LEAD_FORM_GLOBAL", "60")),
+    "global_window": 60,
+}
+CLIENTELA_LEAD_FORM_MIN_SECONDS = int(os.environ.get("CLIENTELA_LEAD_FORM_MIN_SECONDS", "3"))
+CLIENTELA_LEAD_FORM_REDIRECT_HOSTS = [
+    h.strip() for h in os.environ.get("CLIENTELA_LEAD_FORM_REDIRECT_HOSTS", "").split(",") if h.strip()
+]
+CLIENTELA_LEAD_FORM_IP_HEADER = os.environ.get("CLIENTELA_LEAD_FORM_IP_HEADER", "")
+
 # Outgoing mail (quotes, reminder digests). The default prints messages on the console, so a fresh
 # install never tries a mail server it does not have; production sets the SMTP backend and host.
 EMAIL_BACKEND = os.environ.get("CLIENTELA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

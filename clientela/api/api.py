@@ -13,9 +13,11 @@ from clientela.api.routers import (
     accounts,
     activities,
     contact_points,
+    forecast,
     imports,
     integrations,
     interactions,
+    leads,
     orders,
     parties,
     products,
@@ -79,6 +81,8 @@ api.add_router("/v1/tokens", accounts.tokens_router)
 api.add_router("/v1/imports", imports.router)
 # each of these routers names its own resources (/v1/leads, /v1/opportunities, /v1/quotes, /v1/erp/...)
 api.add_router("/v1", sales.router)
+api.add_router("/v1", leads.router)
+api.add_router("/v1", forecast.router)
 api.add_router("/v1", products.router)
 api.add_router("/v1", orders.router)
 api.add_router("/v1", activities.router)
