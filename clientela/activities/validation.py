@@ -205,7 +205,8 @@ def apply_references(task: Task, data: Mapping[str, Any], user: Any, errors: Err
         if value in (None, ""):
             task.team = None
         else:
-            team = Team.objects.filter(pk=_as_int(value)).first() if _as_int(value) is not None else None
+            team_pk = _as_int(value)
+            team = Team.objects.filter(pk=team_pk).first() if team_pk is not None else None
             if team is None:
                 errors.add("team", _("Choose an existing team."))
             else:

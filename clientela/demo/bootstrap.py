@@ -35,6 +35,9 @@ DEFAULT_DEMO_ORGS = 500
 # Interactions per customer on average (heavy-tailed: a few have thousands, many none), so that a new
 # user finds full timelines; CLIENTELA_DEMO_INTERACTIONS sets the total instead.
 DEFAULT_INTERACTIONS_PER_PARTY = 20
+# Sales opportunities on the default pipeline, so the board and the forecast have something to show;
+# CLIENTELA_DEMO_OPPORTUNITIES sets the number (0 skips them).
+DEFAULT_OPPORTUNITIES_PER_PARTY = 1
 DEMO_SEED = 42
 # Customers of the three departmental sample files ("islands") imported on the first load, so a new
 # user sees customers assembled from finance, sales and support; CLIENTELA_DEMO_ISLANDS=0 skips them.
@@ -128,6 +131,17 @@ def demo_interactions(people: int, orgs: int) -> int:
     )
 
 
+def demo_opportunities(people: int, orgs: int) -> int:
+    """Opportunities of the first demo load: CLIENTELA_DEMO_OPPORTUNITIES, else one per customer."""
+    from clientela.demo.opportunities import MAX_OPPORTUNITIES
+
+    return count_option(
+        os.environ.get("CLIENTELA_DEMO_OPPORTUNITIES", DEFAULT_OPPORTUNITIES_PER_PARTY * (people + orgs)),
+        "CLIENTELA_DEMO_OPPORTUNITIES",
+        maximum=MAX_OPPORTUNITIES,
+    )
+
+
 def demo_load_once(
     people: int,
     orgs: int,
@@ -153,6 +167,7 @@ def demo_load_once(
         people=people,
         orgs=orgs,
         interactions=interactions,
+        opportunities=demo_opportunities(people, orgs),
         seed=DEMO_SEED,
         run_id=BOOTSTRAP_RUN_ID,
         write=write,

@@ -176,13 +176,15 @@ def generate(
     people: int,
     orgs: int,
     interactions: int = 0,
+    opportunities: int = 0,
     seed: int = 1,
     users: int = 8,
     batch_size: int = DEFAULT_BATCH_SIZE,
     run_id: str | None = None,
     write: Callable[[str], None] | None = None,
 ) -> DemoContext:
-    """Generate demo staff, parties and their interactions (the API behind ``clientela bootstrap``)."""
+    """Generate demo staff, parties, their interactions and sales opportunities (the API behind
+    ``clientela bootstrap``)."""
     from clientela.demo.interactions import InteractionsStep
     from clientela.demo.opportunities import OpportunitiesStep
     from clientela.demo.parties import PartiesStep
@@ -195,5 +197,7 @@ def generate(
     steps: list[DemoStep] = [StaffStep(users), PartiesStep(people=people, orgs=orgs)]
     if interactions:
         steps.append(InteractionsStep(interactions))
+    if opportunities:
+        steps.append(OpportunitiesStep(opportunities))
     steps.append(SearchIndexStep())
     return run_steps(ctx, steps)

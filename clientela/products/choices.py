@@ -1,6 +1,7 @@
 """Units, kinds and the tax rate presets of the catalogue (translated)."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ class ProductKind(models.TextChoices):
 
 # Spanish IVA rates offered as presets (general, reduced, super-reduced, exempt). The rate itself is a free
 # Decimal percent on the product and on each line, so other countries' rates fit without a migration.
-TAX_RATE_PRESETS: tuple[tuple[Decimal, str], ...] = (
+TAX_RATE_PRESETS: tuple[tuple[Decimal, Any], ...] = (
     (Decimal("21.00"), _("IVA general 21%")),
     (Decimal("10.00"), _("IVA reduced 10%")),
     (Decimal("4.00"), _("IVA super-reduced 4%")),

@@ -163,7 +163,9 @@ def _assign_price_list(price_list: PriceList, data: Mapping[str, Any], errors: E
         except ValueError:
             errors.add("currency", _("Enter an ISO 4217 currency code such as EUR or USD."))
     if "valid_from" in data:
-        price_list.valid_from = _date(data["valid_from"], "valid_from", errors, required=True)
+        valid_from = _date(data["valid_from"], "valid_from", errors, required=True)
+        if valid_from is not None:
+            price_list.valid_from = valid_from
     if "valid_until" in data:
         price_list.valid_until = _date(data["valid_until"], "valid_until", errors, required=False)
     if "is_active" in data:
@@ -223,6 +225,7 @@ def price_list_item_set(
     errors = Errors()
     price = decimal_or_error(unit_price, "unit_price", errors, low=Decimal(0))
     errors.raise_if_any()
+    assert price is not None  # an unusable price is an error above
     item = PriceListItem.objects.select_for_update().filter(price_list=price_list, product=product).first()
     if item is None:
         item = PriceListItem.objects.create(price_list=price_list, product=product, unit_price=price)

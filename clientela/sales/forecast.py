@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.db.models import BigIntegerField, Count, F, Q, Sum
@@ -379,12 +379,13 @@ def forecast_report(
     past = _won_per_period(user, scoped, won_stages, filters, action, currency, current, horizon, periods)
     for row in (*periods.values(), overdue, later, undated, *past):
         row.weighted_by_category = {k: v.quantize(CENT) for k, v in row.weighted_by_category.items()}
-    for row in (*periods.values(), overdue, later, undated, *rates.values(), *past):
-        row.historical = row.historical.quantize(CENT)
+    figures: list[Any] = [*periods.values(), overdue, later, undated, *rates.values(), *past]
+    for item in figures:
+        item.historical = item.historical.quantize(CENT)
     for group in (total, *categories.values(), *others.values(), *owners.values()):
         group.weighted = group.weighted.quantize(CENT)
-    for row in (*periods.values(), overdue, later, undated, *rates.values(), *past):
-        row.weighted = row.weighted.quantize(CENT)
+    for item in figures:
+        item.weighted = item.weighted.quantize(CENT)
     period_rows = [overdue] if overdue.count else []
     period_rows += list(periods.values())
     period_rows += [r for r in (later, undated) if r.count or r.historical]
@@ -457,7 +458,8 @@ def _won_per_period(
     key = _won_cache_key(user, action, pipeline_id, currency, filters, first, current, fingerprint)
     cached = cache.get(key)
     if cached is None:
-        cached = _won_sums(qs, [r.start for r in past], current)
+        # past periods always have a start (only the undated bucket has none, and it is not past)
+        cached = _won_sums(qs, [cast(dt.date, r.start) for r in past], current)
         cache.set(key, cached, WON_CACHE_SECONDS)
     for row, (n, cents) in zip(past, cached, strict=True):
         row.won, row.won_count = _money(cents), n

@@ -263,7 +263,7 @@ def notifications_list(
 )
 def notifications_read(request: HttpRequest, notification_id: int = id_path()) -> Any:
     """Mark one of your notifications read (someone else's: 404)."""
-    notification = Notification.objects.filter(pk=notification_id, recipient=request.user).first()
+    notification = Notification.objects.filter(pk=notification_id, recipient_id=request.user.pk).first()
     if notification is None:
         raise Http404
     return services.notification_mark_read(actor=request_actor(request), notification=notification)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from django.db.models import Sum
@@ -39,7 +40,7 @@ def test_every_deal_has_a_history_that_ends_where_it_is(deals):
         assert history[0].from_stage_id is None
         assert history[-1].to_stage_id == opp.stage_id
         assert opp.stage_entered_at == history[-1].changed_at
-        for before, after in zip(history, history[1:], strict=False):
+        for before, after in pairwise(history):
             assert after.from_stage_id == before.to_stage_id
             assert after.seconds_in_from_stage == int((after.changed_at - before.changed_at).total_seconds())
         assert opp.status == stages[opp.stage_id].status

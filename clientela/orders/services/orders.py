@@ -50,7 +50,7 @@ def _log_purchase(actor: Actor, order: Order, lines: Sequence[OrderLine]) -> Non
         "document_number": order.number[:300],
         "lines": [
             {
-                "product": line.product.code if line.product_id else "",
+                "product": line.product.code if line.product_id and line.product is not None else "",
                 "description": line.description[:300],
                 "quantity": str(line.quantity.normalize()),
                 "unit_price": str(cents(line.unit_price)),

@@ -94,7 +94,7 @@ def _assign(actor: Actor, quote: Quote, data: Mapping[str, Any], errors: Errors)
         and not can(actor.user, Action.VIEW, quote.opportunity)
     ):
         errors.add("opportunity", _("Unknown opportunity."))
-    if quote.price_list_id and quote.currency and quote.price_list.currency != quote.currency:
+    if quote.price_list is not None and quote.currency and quote.price_list.currency != quote.currency:
         errors.add(
             "price_list",
             _("Choose a price list in the quote's currency (%(currency)s).") % {"currency": quote.currency},

@@ -323,7 +323,8 @@ def test_show_more_pages_through_a_column_in_both_orders(client_for, users, pipe
         cursor = column.next_cursor
         while cursor:
             more = client.get(
-                reverse("sales:board_column", args=[pipeline.pk, qualification.pk]), {**params, "cursor": cursor}
+                reverse("sales:board_column", args=[pipeline.pk, qualification.pk]),
+                {**params, "cursor": cursor},
             )
             assert more.status_code == 200
             seen += [c["id"] for c in more.context["cards"]]
