@@ -94,6 +94,7 @@ def ensure_data(args: argparse.Namespace, backend: str) -> None:
     have_parties, have_opps = Party.all_objects.count(), Opportunity.objects.count()
     if have_parties >= args.parties and have_opps >= args.opportunities:
         print(f"reusing {have_parties:,} parties and {have_opps:,} opportunities")
+        refresh_rates()
         return
     if have_parties:
         sys.exit(
@@ -117,6 +118,19 @@ def ensure_data(args: argparse.Namespace, backend: str) -> None:
     print(f"built in {time.perf_counter() - started:,.0f} s")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
+    refresh_rates()
+
+
+def refresh_rates() -> None:
+    """The historical conversion rates the forecast reads (a nightly job in production), once per database."""
+    from clientela.sales.forecast import forecast_rates_refresh
+    from clientela.sales.models import ConversionRate
+
+    if ConversionRate.objects.exists():
+        return
+    started = time.perf_counter()
+    forecast_rates_refresh()
+    print(f"conversion rates refreshed in {time.perf_counter() - started:,.1f} s")
 
 
 def direct_column_sums(pipeline_id: int, iterations: int) -> tuple[float, float]:
