@@ -7,7 +7,8 @@ Everything here is a plain function with explicit arguments (a benchmark can tim
   the number of opportunities: the open pipeline comes from the few ``StageTotal`` rows, the historical
   forecast applies ``ConversionRate`` to them, and won amounts per period come from the opportunities in
   a won stage, by ``stage_entered_at`` (index ``ix_opp_board``: pipeline, stage, stage_entered_at), one
-  conditional-sum query, the past periods cached;
+  conditional-sum query, the past periods cached; beside them, the forecast at each past period's start
+  from ``ForecastSnapshot`` (``snapshots.snapshot_per_period``, one query);
 * ``forecast_rates_refresh()`` (in ``forecast_rates``, re-exported here) recomputes ``ConversionRate`` from
   ``StageChange`` in one grouped query.
 
@@ -174,6 +175,10 @@ class PeriodRow:
     historical: Decimal = ZERO
     won: Decimal | None = None  # won so far (past periods and the current one)
     won_count: int = 0
+    # past periods: the latest snapshot taken on or before the period's first day (None: no snapshot)
+    forecast_on: dt.date | None = None
+    forecast_weighted: Decimal | None = None
+    forecast_historical: Decimal | None = None
 
 
 @dataclass
@@ -293,7 +298,7 @@ def forecast_report(
     min_history: int = MIN_CLOSED_HISTORY,
 ) -> ForecastReport:
     """The forecast of one pipeline in one currency, restricted to the opportunities ``user`` may see
-    (``user`` None: all of them); about eight queries whatever the number of opportunities.
+    (``user`` None: all of them); about nine queries whatever the number of opportunities.
 
     Weighted and historical amounts are summed exactly and rounded to cents at the end, so a total can
     differ from the sum of its rounded rows by a cent or so."""
@@ -377,6 +382,14 @@ def forecast_report(
     _name_owners(owners)
 
     past = _won_per_period(user, scoped, won_stages, filters, action, currency, current, horizon, periods)
+    from clientela.sales.snapshots import snapshot_per_period  # here: it imports this module
+
+    starts = [cast(dt.date, p.start) for p in past]
+    snaps = snapshot_per_period(
+        user=user, pipeline=pipeline, filters=filters, action=action, currency=currency, starts=starts
+    )
+    for row, start in zip(past, starts, strict=True):
+        row.forecast_on, row.forecast_weighted, row.forecast_historical = snaps[start] or (None, None, None)
     for row in (*periods.values(), overdue, later, undated, *past):
         row.weighted_by_category = {k: v.quantize(CENT) for k, v in row.weighted_by_category.items()}
     figures: list[Any] = [*periods.values(), overdue, later, undated, *rates.values(), *past]

@@ -440,3 +440,49 @@ class ConversionRate(models.Model):
     def win_rate(self) -> float | None:
         closed = self.won + self.lost
         return self.won / closed if closed else None
+
+
+class ForecastSnapshot(models.Model):
+    """What the open pipeline forecast for one month, as it stood on ``taken_on``, per owner, team and
+    currency (written by ``forecast_snapshot_take``, daily or at least on each month's first day).
+
+    Why a copy: ``StageChange`` keeps the stages an opportunity went through but not its past expected
+    close dates or amounts, so "what we forecast for March, at the start of March" cannot be rebuilt
+    afterwards; it has to be kept when it is true. Money in integer cents (weighted: cents x percent),
+    exact on both databases; owner and team are plain ints (0: none), like ``StageTotal``.
+    """
+
+    taken_on = models.DateField(_("taken on"))
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    period_start = models.DateField(_("month"))  # first day of the month the figures are for
+    owner_id_value = models.IntegerField(default=0)
+    team_id_value = models.IntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    count = models.BigIntegerField(default=0)
+    amount_cents = models.BigIntegerField(default=0)
+    weighted_cents_pct = models.BigIntegerField(default=0)
+    commit_cents = models.BigIntegerField(default=0)
+    best_case_cents = models.BigIntegerField(default=0)
+    historical_cents = models.BigIntegerField(default=0)  # the historical-rate forecast, rounded to cents
+
+    class Meta:
+        verbose_name = _("forecast snapshot")
+        verbose_name_plural = _("forecast snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "taken_on",
+                    "pipeline",
+                    "period_start",
+                    "owner_id_value",
+                    "team_id_value",
+                    "currency",
+                ],
+                name="ix_forecastsnapshot_row",
+            )
+        ]
+        # the report looks up the latest snapshot of a pipeline on or before a date
+        indexes = [models.Index(fields=["pipeline", "taken_on"], name="ix_forecastsnapshot_day")]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline_id} {self.taken_on}: {self.period_start} {self.currency}"

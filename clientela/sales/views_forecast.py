@@ -135,17 +135,28 @@ def forecast_tables(report: ForecastReport) -> list[Table]:
         "forecast",
         _("Won so far, and what the pipeline and history forecast for each period"),
         _(
-            "Past periods show what was won. Current and future periods show the weighted pipeline "
-            "(stage probabilities) and the historical forecast (conversion rates of each stage)."
+            "Past periods show what was won beside the weighted forecast at the start of the period (the "
+            "latest forecast snapshot taken on or before its first day; — when none was taken). Current and "
+            "future periods show the weighted pipeline (stage probabilities) and the historical forecast "
+            "(conversion rates of each stage)."
         ),
         [
             (_("Period"), "text"),
             (_("Won"), money),
+            (_("Weighted forecast at period start"), money),
+            (_("Historical forecast at period start"), money),
             (_("Weighted pipeline"), money),
             (_("Historical forecast"), money),
         ],
         [
-            [p.label, p.won, p.weighted if p.kind == "period" else None, p.historical or None]
+            [
+                p.label,
+                p.won,
+                p.forecast_weighted,
+                p.forecast_historical,
+                p.weighted if p.kind == "period" else None,
+                p.historical if p.kind == "period" and p.historical else None,
+            ]
             for p in timeline
         ],
         {
@@ -154,6 +165,11 @@ def forecast_tables(report: ForecastReport) -> list[Table]:
             "labels": [p.label for p in timeline],
             "datasets": [
                 {"label": _("Won"), "data": [_num(p.won) for p in timeline]},
+                {
+                    "label": _("Weighted forecast at period start"),
+                    "type": "line",
+                    "data": [_num(p.forecast_weighted) for p in timeline],
+                },
                 {
                     "label": _("Weighted pipeline"),
                     "type": "line",

@@ -54,6 +54,9 @@ def _period(p: Any) -> dict[str, Any]:
         "historical": str(p.historical),
         "won": _s(p.won),
         "won_count": p.won_count,
+        "forecast_on": p.forecast_on,
+        "forecast_weighted": _s(p.forecast_weighted),
+        "forecast_historical": _s(p.forecast_historical),
     }
 
 
@@ -102,7 +105,8 @@ def forecast_out(report: ForecastReport) -> dict[str, Any]:
 def forecast_get(request: HttpRequest, filters: Query[ForecastQuery]) -> Any:
     """Weighted and unweighted open pipeline per period (month or quarter of expected close), by forecast
     category (commit, best case = commit + best case), stage and owner; the historical forecast (stage
-    conversion rates); won amounts of past periods. One currency at a time: opportunities in other
+    conversion rates); won amounts of past periods beside what the latest forecast snapshot taken on or
+    before each period's first day forecast for it (``forecast_*``, null without a snapshot). One currency at a time: opportunities in other
     currencies are summed apart in ``other_currencies``, never converted."""
     user = request.user
     if user_scope(user, "opportunity", Action.VIEW) == Scope.NONE:

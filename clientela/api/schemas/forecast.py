@@ -66,6 +66,18 @@ class ForecastPeriod(Schema):
     historical: str
     won: str | None = Field(description="Won in the period (past and current periods only).")
     won_count: int
+    forecast_on: dt.date | None = Field(
+        None,
+        description="Past periods: day of the latest forecast snapshot taken on or before the period's start.",
+    )
+    forecast_weighted: str | None = Field(
+        None,
+        description="Past periods: weighted pipeline that snapshot forecast for the period (null: no snapshot).",
+    )
+    forecast_historical: str | None = Field(
+        None,
+        description="Past periods: historical forecast that snapshot gave for the period (null: no snapshot).",
+    )
 
 
 class ForecastStage(Schema):

@@ -68,7 +68,7 @@ def test_page_renders_charts_tables_and_notices(deals, client_for, admin_user):
     stages = _spec(html, "stages")
     assert stages["horizontal"] and stages["labels"][:2] == ["Qualification", "Needs analysis"]
     forecast = _spec(html, "forecast")
-    assert [d.get("type") for d in forecast["datasets"]] == [None, "line", "line"]
+    assert [d.get("type") for d in forecast["datasets"]] == [None, "line", "line", "line"]
     assert _spec(html, "owners")["labels"]
     # each chart has a table view and a CSV link; no inline script other than the JSON data
     assert html.count("<details") >= 4 and html.count("format=csv&amp;table=") == 4
