@@ -132,3 +132,43 @@ class SendForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=OrderStatus.choices)
+
+
+class OpportunityProductForm(forms.Form):
+    """One product line of an opportunity (numbers as typed; the service parses and checks them)."""
+
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), required=False)
+    quantity = forms.CharField(label=_("Quantity"), max_length=30, required=False, initial="1")
+    unit_price = forms.CharField(
+        label=_("Unit price"), max_length=30, required=False, help_text=_("Empty: from the price list.")
+    )
+    discount_percent = forms.CharField(label=_("Discount (%)"), max_length=10, required=False)
+
+    def __init__(self, *args: Any, products: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if products is not None:
+            self.fields["product"].queryset = products
+        _style(self)
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not data.get("product")
+
+    def line(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        out: dict[str, Any] = {"product": data["product"].pk, "quantity": data["quantity"] or "1"}
+        for name in ("unit_price", "discount_percent"):
+            if data.get(name):
+                out[name] = data[name]
+        return out
+
+
+OpportunityProductFormSet = forms.formset_factory(
+    OpportunityProductForm, formset=BaseLineFormSet, extra=0, max_num=200, absolute_max=200
+)
+
+
+class OpportunityProductsForm(forms.Form):
+    update_amount = forms.BooleanField(
+        label=_("Set the opportunity's amount to the products' net total"), required=False, initial=True
+    )

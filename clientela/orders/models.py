@@ -312,3 +312,44 @@ class OrderLine(DocumentLine):
         constraints = [
             models.UniqueConstraint(fields=["order", "position"], name="orders_orderline_position")
         ]
+
+
+class OpportunityProduct(models.Model):
+    """A product an opportunity is expected to sell: quantity × unit price less a discount percent.
+
+    The unit price defaults from the price lists valid today in the opportunity's currency and may be
+    typed instead; ``net`` is cached (rounded to cents like a quote line). Lines are replaced together by
+    ``opportunity_products_set``, which can also set the opportunity's amount to their net total. It lives
+    in orders (above sales and products) so neither of those imports the other.
+    """
+
+    opportunity = models.ForeignKey(
+        "sales.Opportunity",
+        verbose_name=_("opportunity"),
+        on_delete=models.CASCADE,
+        related_name="products",
+    )
+    product = models.ForeignKey(
+        "products.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveIntegerField(_("position"))
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=4)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4)
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=ZERO)
+    net = models.DecimalField(_("net amount"), max_digits=18, decimal_places=2, default=ZERO)
+
+    class Meta:
+        verbose_name = _("opportunity product")
+        verbose_name_plural = _("opportunity products")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "position"], name="orders_oppproduct_position"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="ck_oppproduct_quantity"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="ck_oppproduct_price"),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0, discount_percent__lte=100), name="ck_oppproduct_discount"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.product_id} × {self.quantity}"

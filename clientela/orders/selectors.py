@@ -124,3 +124,24 @@ def order_returns(order: Order) -> list[Interaction]:
         "id", "occurred_at", "summary", "payload", "amount", "currency"
     )[:500]
     return [row for row in rows if str(row.payload.get("reference", "")).strip() == order.number]
+
+
+def opportunity_for_products(*, user: Any, pk: int, action: str = Action.VIEW) -> Any:
+    """The opportunity whose products the user may ``action`` (404 when it is out of scope or binned)."""
+    from clientela.sales.selectors import opportunities_for
+
+    opp = opportunities_for(user, action).select_related("party").filter(pk=pk).first()
+    if opp is None:
+        raise Http404
+    return opp
+
+
+def opportunity_products(*, opportunity: Any) -> list[Any]:
+    """The opportunity's product lines in order, with their products (one query)."""
+    from clientela.orders.models import OpportunityProduct
+
+    return list(
+        OpportunityProduct.objects.filter(opportunity=opportunity)
+        .select_related("product")
+        .order_by("position", "id")
+    )

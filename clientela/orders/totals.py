@@ -81,3 +81,9 @@ def document_totals(lines: Iterable[Any]) -> DocumentTotals:
         total=subtotal - discount + tax,
         by_rate=by_rate,
     )
+
+
+def plain(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros and never in exponent form (100.0000 is 100, not 1E+2)."""
+    value = Decimal(value)
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clientela.orders import views
+from clientela.orders import views, views_opportunity_products
 
 app_name = "orders"
 urlpatterns: list = [
@@ -18,4 +18,9 @@ urlpatterns: list = [
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/status/", views.order_status, name="order_status"),
+    path(
+        "opportunities/<int:pk>/products/",
+        views_opportunity_products.opportunity_products_edit,
+        name="opportunity_products",
+    ),
 ]

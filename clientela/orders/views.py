@@ -27,6 +27,7 @@ from clientela.orders.choices import ORDER_TRANSITIONS, OrderStatus, QuoteStatus
 from clientela.orders.forms import LineFormSet, QuoteForm, SendForm, StatusForm
 from clientela.orders.pdf import quote_html, quote_pdf
 from clientela.orders.services.quotes import DEFAULT_VALIDITY
+from clientela.orders.totals import plain
 from clientela.parties.models import Party
 from clientela.products.models import Product
 from clientela.sales.models import Opportunity
@@ -157,7 +158,7 @@ def _quote_form(request: HttpRequest, quote: Any) -> HttpResponse:
                 "language": "es",
             }
         )
-        formset = _line_formset(request)
+        formset = _line_formset(request, _opportunity_lines(request, form))
     else:
         form = QuoteForm(
             initial={
@@ -186,6 +187,28 @@ def _quote_form(request: HttpRequest, quote: Any) -> HttpResponse:
             ],
         )
     return _render_form(request, quote, form, formset)
+
+
+def _opportunity_lines(request: HttpRequest, form: QuoteForm) -> list[dict[str, Any]] | None:
+    """The visible opportunity's product lines (and currency) as rows, for "New quote from these products"."""
+    if request.GET.get("products") != "1" or not str(request.GET.get("opportunity") or "").isdigit():
+        return None
+    visible = Opportunity.objects.restrict(request.user, Action.VIEW)
+    opp = visible.filter(pk=int(request.GET["opportunity"])).first()
+    if opp is None:
+        return None
+    form.initial["currency"] = opp.currency
+    return [
+        {
+            "product": line.product_id,
+            "description": line.product.name,
+            "quantity": plain(line.quantity),
+            "unit_price": plain(line.unit_price),
+            "discount_percent": plain(line.discount_percent),
+            "tax_rate": plain(line.product.tax_rate),
+        }
+        for line in selectors.opportunity_products(opportunity=opp)
+    ]
 
 
 def _render_form(

@@ -1,6 +1,8 @@
 """``/v1/quotes`` and ``/v1/orders``: quotes (list, create with lines, read, change, send, accept, reject)
-and orders (list, read, create from an accepted quote, change status). Records outside the user's "quote"
-scope are 404; lines are validated all together (422 with paths like ``lines.1.quantity``)."""
+and orders (list, read, create from an accepted quote, change status), plus an opportunity's products
+(``/v1/opportunities/{id}/products``, read and replaced under the opportunity's own scope). Records
+outside the user's scope are 404; lines are validated all together (422 with paths like
+``lines.1.quantity``)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from clientela.api.errors import invalid
 from clientela.api.pagination import Paged, cursor_param, limit_param
 from clientela.api.schemas.common import READ_ERRORS, VERSIONED_WRITE_ERRORS, WRITE_ERRORS, id_path
 from clientela.api.schemas.orders import (
+    OpportunityProductsIn,
+    OpportunityProductsOut,
     OrderCreateIn,
     OrderOut,
     OrderStatusIn,
@@ -278,3 +282,50 @@ def orders_status(
         expected_version=expected_version(request, order),
     )
     return _order(request, response, order.pk)
+
+
+def _opportunity_products(opportunity: Any) -> dict[str, Any]:
+    from clientela.orders.services.opportunity_products import products_total
+
+    lines = selectors.opportunity_products(opportunity=opportunity)
+    return {
+        "opportunity": opportunity.pk,
+        "currency": opportunity.currency,
+        "amount": opportunity.amount,
+        "total": products_total(lines),
+        "lines": lines,
+    }
+
+
+@router.get(
+    "/opportunities/{opportunity_id}/products",
+    response={200: OpportunityProductsOut, **READ_ERRORS},
+    operation_id="opportunity_products_list",
+    summary="List an opportunity's products",
+)
+def opportunity_products_list(request: HttpRequest, opportunity_id: int = id_path()) -> Any:
+    """The opportunity's product lines in order, with their net total and the opportunity's amount."""
+    opportunity = selectors.opportunity_for_products(user=request.user, pk=opportunity_id)
+    return _opportunity_products(opportunity)
+
+
+@router.put(
+    "/opportunities/{opportunity_id}/products",
+    response={200: OpportunityProductsOut, **WRITE_ERRORS},
+    operation_id="opportunity_products_set",
+    summary="Replace an opportunity's products",
+)
+def opportunity_products_set(
+    request: HttpRequest, payload: OpportunityProductsIn, opportunity_id: int = id_path()
+) -> Any:
+    """Replace every product line (needs "change" on the opportunity); prices left out come from today's
+    price lists in its currency. With ``update_amount`` its amount becomes the lines' net total."""
+    opportunity = selectors.opportunity_for_products(user=request.user, pk=opportunity_id)
+    services.opportunity_products_set(
+        actor=request_actor(request),
+        opportunity=opportunity,
+        lines=[line.model_dump(exclude_none=True) for line in payload.lines],
+        update_amount=payload.update_amount,
+    )
+    opportunity.refresh_from_db(fields=["amount", "currency", "version"])
+    return _opportunity_products(opportunity)

@@ -164,3 +164,40 @@ class OrderOut(OrderSummary):
     @staticmethod
     def resolve_taxes(obj: Any) -> list[Any]:
         return list(obj.totals.by_rate)
+
+
+class OpportunityProductIn(InputSchema):
+    """One product line of an opportunity; ``unit_price`` left out is today's price-list price in the
+    opportunity's currency. ``discount_percent`` is 0..100."""
+
+    product: int = Field(..., ge=1, le=MAX_ID, description="Product id (an active product)")
+    quantity: Decimal = Field(Decimal(1), description="Greater than zero")
+    unit_price: Decimal | None = Field(None, description="Default: today's price list")
+    discount_percent: Decimal = Field(Decimal(0))
+
+
+class OpportunityProductsIn(InputSchema):
+    """Every product line of the opportunity (an empty list removes them all). Any bad line is a 422
+    naming it (``lines.1.quantity``) and nothing changes."""
+
+    lines: list[OpportunityProductIn] = Field(..., max_length=200)
+    update_amount: bool = Field(False, description="Set the opportunity's amount to the lines' net total")
+
+
+class OpportunityProductOut(Schema):
+    position: int
+    product: int = Field(..., alias="product_id")
+    product_code: str = Field(..., alias="product.code")
+    product_name: str = Field(..., alias="product.name")
+    quantity: Decimal
+    unit_price: Decimal
+    discount_percent: Decimal
+    net: Decimal
+
+
+class OpportunityProductsOut(Schema):
+    opportunity: int
+    currency: str
+    amount: Decimal = Field(..., description="The opportunity's amount")
+    total: Decimal = Field(..., description="The lines' net total")
+    lines: list[OpportunityProductOut]

@@ -92,6 +92,8 @@ EXPECTED = {
     ("POST", "/api/v1/orders", "orders_create"),
     ("GET", "/api/v1/orders/{order_id}", "orders_get"),
     ("POST", "/api/v1/orders/{order_id}/status", "orders_status"),
+    ("GET", "/api/v1/opportunities/{opportunity_id}/products", "opportunity_products_list"),
+    ("PUT", "/api/v1/opportunities/{opportunity_id}/products", "opportunity_products_set"),
 }
 
 

@@ -1,5 +1,6 @@
 """Services of quotes and orders (one module per aggregate), importable from ``clientela.orders.services``."""
 
+from clientela.orders.services.opportunity_products import opportunity_products_set
 from clientela.orders.services.orders import (
     order_change_status,
     order_create_from_quote,
@@ -16,6 +17,7 @@ from clientela.orders.services.quotes import (
 )
 
 __all__ = [
+    "opportunity_products_set",
     "order_change_status",
     "order_create_from_quote",
     "order_record_external",

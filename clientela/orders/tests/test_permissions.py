@@ -35,7 +35,9 @@ WEB_RECORD_ROUTES = {
     "orders:order_status": ("order", Action.CHANGE, ("POST",)),
 }
 WEB_LIST_ROUTES = {"orders:quote_list", "orders:quote_create", "orders:order_list"}
-WEB_ROUTE_NAMES = set(WEB_RECORD_ROUTES) | WEB_LIST_ROUTES
+# an opportunity's products follow the opportunity's own scope (tested in test_opportunity_products_routes)
+OPPORTUNITY_WEB_ROUTES = {"orders:opportunity_products": (("GET", Action.CHANGE), ("POST", Action.CHANGE))}
+WEB_ROUTE_NAMES = set(WEB_RECORD_ROUTES) | WEB_LIST_ROUTES | set(OPPORTUNITY_WEB_ROUTES)
 
 API_RECORD_ROUTES = {
     ("GET", "/api/v1/quotes/{quote_id}"): ("quote", Action.VIEW),
@@ -52,7 +54,11 @@ API_LIST_ROUTES = {
     ("GET", "/api/v1/orders"),
     ("POST", "/api/v1/orders"),
 }
-API_ROUTE_KEYS = set(API_RECORD_ROUTES) | API_LIST_ROUTES
+OPPORTUNITY_API_ROUTES = {
+    ("GET", "/api/v1/opportunities/{opportunity_id}/products"): Action.VIEW,
+    ("PUT", "/api/v1/opportunities/{opportunity_id}/products"): Action.CHANGE,
+}
+API_ROUTE_KEYS = set(API_RECORD_ROUTES) | API_LIST_ROUTES | set(OPPORTUNITY_API_ROUTES)
 
 BODIES = {
     "PATCH": {"notes": "HACKED"},
@@ -261,6 +267,86 @@ def test_anonymous_gets_nothing(world):
 def test_the_inventory_matches_the_routes_of_the_app():
     web = {name for name, _pattern in web_routes() if name.startswith("orders:")}
     assert web == WEB_ROUTE_NAMES
-    ours = ("/api/v1/quotes", "/api/v1/orders")
+    ours = ("/api/v1/quotes", "/api/v1/orders", "/api/v1/opportunities/{opportunity_id}/products")
     api = {(method, path) for method, path, _op in api_operations() if path.startswith(ours)}
     assert api == API_ROUTE_KEYS
+
+
+def _opp_snapshot():
+    from clientela.orders.models import OpportunityProduct
+    from clientela.sales.models import Opportunity
+
+    return (
+        sorted(OpportunityProduct.objects.values_list("pk", "opportunity_id", "quantity", "unit_price")),
+        sorted(Opportunity.objects.values_list("pk", "version", "amount")),
+        ObjectChange.objects.count(),
+    )
+
+
+@pytest.fixture
+def deals(users, team_a, team_b, catalog):
+    """An opportunity of another team's rep and one of a teammate (the manager), each with a product."""
+    from clientela.orders.services import opportunity_products_set
+    from clientela.sales.services import opportunity_create
+
+    out = {}
+    for label, owner, team in (("Ajeno", users["sales_rep_b"], team_b), ("Vecino", users["manager"], team_a)):
+        actor = actor_for(owner)
+        party = make_person(owner, team=team.pk, given_names=f"Cliente{label}")
+        opp = opportunity_create(actor=actor, data={"name": f"TratoSecreto{label}", "party": party.pk})
+        opportunity_products_set(actor=actor, opportunity=opp, lines=[{"product": catalog["book"].pk}])
+        out[label] = opp
+    return out
+
+
+@pytest.mark.parametrize("role", ROLE_SLUGS)
+def test_opportunity_products_routes_refuse_out_of_scope_deals(role, users, deals, catalog, client_for):
+    user = users[role]
+    client = client_for(user)
+    patterns = dict(web_routes())
+    body = {"lines": [{"product": catalog["laptop"].pk, "quantity": 9}], "update_amount": True}
+    web_body = {
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-product": str(catalog["laptop"].pk),
+        "lines-0-quantity": "9",
+        "update_amount": "on",
+    }
+    checked = 0
+    for opp in deals.values():
+        visible = can(user, Action.VIEW, opp)
+        cases = [
+            ("/" + patterns[name].replace("<int:pk>", str(opp.pk)), method, action, web_body)
+            for name, pairs in OPPORTUNITY_WEB_ROUTES.items()
+            for method, action in pairs
+        ]
+        cases += [
+            (path.replace("{opportunity_id}", str(opp.pk)), method, action, body)
+            for (method, path), action in OPPORTUNITY_API_ROUTES.items()
+        ]
+        for url, method, action, payload in cases:
+            if can(user, action, opp):
+                continue
+            before = _opp_snapshot()
+            response = _call(client, method, url, payload)
+            checked += 1
+            assert response.status_code in (403, 404), f"{role} {method} {url}: {response.status_code}"
+            if not visible:
+                assert response.status_code == 404, f"{role} {method} {url}: {response.status_code}"
+                text = response.content.decode(errors="replace")
+                assert "TratoSecreto" not in text and "Libro" not in text, f"{role} {url} leaked"
+            assert _opp_snapshot() == before, f"{role} {method} {url} changed data"
+    assert checked > 0 or user_scope(user, "opportunity", Action.CHANGE) == "all"
+
+
+def test_anonymous_gets_no_opportunity_products(deals):
+    client = Client()
+    opp = deals["Ajeno"]
+    patterns = dict(web_routes())
+    for name, pairs in OPPORTUNITY_WEB_ROUTES.items():
+        url = "/" + patterns[name].replace("<int:pk>", str(opp.pk))
+        for method, _action in pairs:
+            assert _call(client, method, url, {}).status_code in (302, 403)
+    for method, path in OPPORTUNITY_API_ROUTES:
+        url = path.replace("{opportunity_id}", str(opp.pk))
+        assert _call(client, method, url, {"lines": []}).status_code == 401
