@@ -64,10 +64,32 @@ INTERACTION_FIELDS: tuple[str, ...] = (
     "outcome",
 )
 
+# Leads (clientela.sales.lead_import): the lead's own fields, plus a full name split on import. Not one
+# of ENTITIES: leads have their own import (``clientela import-leads``), not a job of the import screens.
+LEAD_IMPORT_FIELDS: tuple[str, ...] = (
+    "full_name",
+    "given_names",
+    "family_names",
+    "email",
+    "phone",
+    "company",
+    "job_title",
+    "country",
+    "interest",
+    "notes",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "owner",
+)
+
 # Fields of which at least one must be mapped for a row to be usable (checked by resolve_columns).
 IDENTIFYING_FIELDS: dict[str, tuple[str, ...]] = {
     "parties": ("full_name", "given_name", "family_name", "organisation_name"),
     "interactions": ("party_external_id", "party_email", "party_phone", "party_tax_id"),
+    "leads": ("full_name", "given_names", "family_names", "company", "email", "phone"),
 }
 
 # Lazy so that the mapping screen and the docs show them in the reader's language.
@@ -126,12 +148,16 @@ FIELD_HELP = {
     },
 }
 
-_FIELDS: dict[str, tuple[str, ...]] = {"parties": PARTY_FIELDS, "interactions": INTERACTION_FIELDS}
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "parties": PARTY_FIELDS,
+    "interactions": INTERACTION_FIELDS,
+    "leads": LEAD_IMPORT_FIELDS,
+}
 
 
 def fields_for(entity: str) -> tuple[str, ...]:
-    """The canonical fields of ``entity`` ("parties" or "interactions"); ValueError for any other."""
+    """The canonical fields of ``entity`` ("parties", "interactions" or "leads"); ValueError for any other."""
     try:
         return _FIELDS[entity]
     except KeyError:
-        raise ValueError(f"unknown import entity {entity!r}; expected one of {', '.join(ENTITIES)}") from None
+        raise ValueError(f"unknown import entity {entity!r}; expected one of {', '.join(_FIELDS)}") from None

@@ -320,10 +320,11 @@ def resolve_columns(
         chosen = {header: chosen[header] for header in headers if header in chosen}  # file order
     identifying = IDENTIFYING_FIELDS[entity]
     if not set(identifying) & set(chosen.values()):
-        message = (
-            _("No column gives the customer's name (%(fields)s); rows cannot be imported.")
-            if entity == "parties"
-            else _("No column identifies the customer (%(fields)s); rows cannot be linked to customers.")
-        )
+        if entity == "parties":
+            message = _("No column gives the customer's name (%(fields)s); rows cannot be imported.")
+        elif entity == "leads":
+            message = _("No column names the lead (%(fields)s); rows cannot be imported.")
+        else:
+            message = _("No column identifies the customer (%(fields)s); rows cannot be linked to customers.")
         warnings.append(message % {"fields": ", ".join(identifying)})
     return chosen, warnings

@@ -126,7 +126,43 @@ INTERACTION_SYNONYMS: dict[str, str] = {
     "outcome": "Resultado|Resultado de la llamada|Outcome|Result|Call result",
 }
 
-SYNONYMS: dict[str, dict[str, str]] = {"parties": PARTY_SYNONYMS, "interactions": INTERACTION_SYNONYMS}
+LEAD_SYNONYMS: dict[str, str] = {
+    "full_name": (
+        "Nombre completo|Nombre y apellidos|Contacto|Nombre del contacto|Nombre de contacto|Full name|"
+        "Name|Contact|Contact name|Lead name"
+    ),
+    "given_names": "Nombre|Nombres|First name|Given name|Given names|Forename",
+    "family_names": "Apellidos|Apellido|Last name|Surname|Family name|Family names",
+    "email": "Correo electrónico|Correo|Email|E-mail|Mail|Dirección de correo|Email address",
+    "phone": (
+        "Teléfono|Tel.|Tfno|Tlf|Telf|Móvil|Celular|Teléfono móvil|Phone|Telephone|Phone number|Mobile|Cell"
+    ),
+    "company": (
+        "Empresa|Compañía|Organización|Razón social|Nombre de la empresa|Company|Company name|"
+        "Organisation|Organization|Account|Account name"
+    ),
+    "job_title": "Cargo|Puesto|Puesto de trabajo|Función|Job title|Title|Position|Role",
+    "country": "País|Country|Código país|Country code",
+    "interest": (
+        "Interés|Interesado en|Producto de interés|Producto|Servicio|Interest|Interested in|Product"
+    ),
+    "notes": "Observaciones|Notas|Comentarios|Nota|Mensaje|Notes|Comments|Remarks|Message",
+    "utm_source": "Fuente|Origen|Source|UTM source|Lead source",
+    "utm_medium": "Medio|Canal|Medium|UTM medium|Channel",
+    "utm_campaign": "Campaña|Nombre de campaña|Campaign|Campaign name|UTM campaign",
+    "utm_term": "Término|Palabra clave|Keyword|Term|UTM term",
+    "utm_content": "Contenido|Anuncio|Content|Ad|UTM content",
+    "owner": (
+        "Comercial|Responsable|Propietario|Vendedor|Asignado a|Owner|Lead owner|Sales rep|Salesperson|"
+        "Assigned to"
+    ),
+}
+
+SYNONYMS: dict[str, dict[str, str]] = {
+    "parties": PARTY_SYNONYMS,
+    "interactions": INTERACTION_SYNONYMS,
+    "leads": LEAD_SYNONYMS,
+}
 
 
 def synonyms_for(entity: str) -> dict[str, tuple[str, ...]]:
@@ -144,6 +180,7 @@ _OVERFLOW: dict[str, dict[str, tuple[str, ...]]] = {
         "mobile": ("phone",),
     },
     "interactions": {},
+    "leads": {},
 }
 
 

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
+from clientela.sales import views_lead_import
 from clientela.sales import views_leads as views
 
 urlpatterns: list = [
     path("leads/", views.lead_list, name="leads"),
     path("leads/new/", views.lead_create, name="lead_create"),
+    path("leads/import/", views_lead_import.lead_import, name="lead_import"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/history/", views.lead_history, name="lead_history"),
     path("leads/<int:pk>/edit/", views.lead_edit, name="lead_edit"),

@@ -98,6 +98,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
         "nav": "leads",
         "filtered": any(v for k, v in request.GET.items() if k not in ("cursor", "sort")),
         "can_add": user_scope(request.user, "lead", Action.ADD) != Scope.NONE,
+        "can_import": user_scope(request.user, "lead", Action.ADD) == Scope.ALL,
     }
     if request.htmx and request.GET.get("cursor"):
         return render(request, "sales/leads/_rows.html", context)

@@ -8,7 +8,8 @@ LEAD_WEB_ROUTES = {
     "sales:lead_qualify",
     "sales:lead_convert",
 }
-LEAD_LIST_ROUTES = {"sales:leads", "sales:lead_create"}
+# (the import page creates leads role-wide: only lead "add" scope "all", see test_lead_import_permissions)
+LEAD_LIST_ROUTES = {"sales:leads", "sales:lead_create", "sales:lead_import"}
 PUBLIC_ROUTES = {"sales:lead_web_form", "sales:lead_capture"}
 
 WEB_ROUTE_NAMES: set[str] = LEAD_WEB_ROUTES | LEAD_LIST_ROUTES | PUBLIC_ROUTES
