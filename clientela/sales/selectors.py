@@ -255,10 +255,13 @@ def column_totals(*, user: Any, pipeline: Pipeline, filters: BoardFilters) -> di
         money.count += row["n"] or 0
         money.amount += Decimal(row["amount"] or 0) / 100
         money.weighted += Decimal(row["weighted"] or 0) / 10000
-    base = opportunities_for(user).filter(pipeline=pipeline)
-    for lo, hi in edges:
-        part = BoardFilters(owner=filters.owner, team=filters.team, close_from=lo, close_to=hi)
-        _summed(base, part, out)
+    if edges:
+        # both partial months in one statement
+        in_edges = Q()
+        for lo, hi in edges:
+            in_edges |= Q(expected_close_date__gte=lo, expected_close_date__lte=hi)
+        base = opportunities_for(user).filter(in_edges, pipeline=pipeline)
+        _summed(base, BoardFilters(owner=filters.owner, team=filters.team), out)
     for stage_totals in out.values():
         for money in stage_totals.values():
             money.amount = money.amount.quantize(Decimal("0.01"))
