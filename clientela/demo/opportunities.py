@@ -6,7 +6,8 @@ stages one by one: at each stage it either moves on, is lost (with a managed rea
 recent, is still there. Older deals are mostly closed; recent ones mostly open, which gives the board, the
 forecast and the historical conversion rates realistic material. Rows (the opportunity and one
 ``StageChange`` per stage entered) are written with the bulk writer; the running board totals are
-rebuilt once at the end. Timeline entries are not generated for demo deals.
+rebuilt once at the end, and the forecast's historical conversion rates computed. Timeline entries are not
+generated for demo deals.
 """
 
 from __future__ import annotations
@@ -157,10 +158,15 @@ class OpportunitiesStep(DemoStep):
         ctx.progress(label, written, self.count, final=True, since=started)
         totals_started = time.perf_counter()
         groups = totals_rebuild()
+        # the forecast's historical conversion rates (a nightly job in production) from the new history
+        from clientela.sales.forecast import forecast_rates_refresh
+
+        forecast_rates_refresh()
         ctx.counts["opportunities"] += written
         ctx.summaries.append(
             _(
-                "%(n)s opportunities with %(c)s stage changes in %(s).1f s, board totals (%(g)s groups) in %(t).1f s"
+                "%(n)s opportunities with %(c)s stage changes in %(s).1f s, "
+                "board totals (%(g)s groups) and conversion rates in %(t).1f s"
             )
             % {
                 "n": f"{written:,}",

@@ -58,3 +58,12 @@ def test_board_totals_equal_the_deals(deals):
     total = Opportunity.objects.aggregate(s=Sum("amount"))["s"]
     assert StageTotal.objects.aggregate(n=Sum("count"))["n"] == 400
     assert Decimal(StageTotal.objects.aggregate(s=Sum("amount_cents"))["s"]) / 100 == total
+
+
+def test_conversion_rates_are_computed_for_the_forecast(deals):
+    from clientela.sales.models import ConversionRate
+
+    rates = {r.stage.name: r for r in ConversionRate.objects.select_related("stage")}
+    assert rates["Qualification"].entered == Opportunity.objects.count()
+    closed = Opportunity.objects.exclude(status="open").count()
+    assert rates["Qualification"].won + rates["Qualification"].lost == closed
