@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -111,7 +112,30 @@ def order_detail(*, user: Any, pk: int) -> Order:
         raise Http404
     order.totals = document_totals(order.lines.all())  # type: ignore[attr-defined]
     order.returns = order_returns(order)  # type: ignore[attr-defined]
+    order.returned_lines = returned_lines(order, order.returns)  # type: ignore[attr-defined]
     return order
+
+
+def returned_lines(order: Order, returns: list[Interaction]) -> list[tuple[OrderLine, Decimal]]:
+    """The order's lines that returns name, with the quantity returned of each.
+
+    A return line names an order line by its ``order_line_ref``: the line's position ("2"), or the order
+    number and the position ("PED-2026-0042/2"), as ERPs usually print them."""
+    by_position = {line.position: line for line in order.lines.all()}
+    returned: dict[int, Decimal] = {}
+    for entry in returns:
+        for item in entry.payload.get("lines") or []:
+            ref = str(item.get("order_line_ref") or "").strip()
+            if ref.startswith(f"{order.number}/"):
+                ref = ref[len(order.number) + 1 :]
+            if not ref.isdigit() or int(ref) not in by_position:
+                continue
+            try:
+                quantity = Decimal(str(item.get("quantity", 1)))
+            except ArithmeticError:
+                continue
+            returned[int(ref)] = returned.get(int(ref), Decimal(0)) + quantity
+    return [(by_position[pos], qty) for pos, qty in sorted(returned.items())]
 
 
 def order_returns(order: Order) -> list[Interaction]:

@@ -214,3 +214,33 @@ def test_a_cancelled_order_no_longer_counts_in_purchases(users, customer, catalo
     assert PartyStats.objects.get(party=customer).purchases_total == D("0.00")
     current = Interaction.objects.get(kind="purchase", is_current=True)
     assert current.payload["document_number"] == order.number and current.amount == D("0.00")
+
+
+def test_returns_name_order_lines_and_the_order_page_counts_them(users, customer, catalog, client_for):
+    from clientela.orders.selectors import order_detail
+
+    order, _created = _erp(
+        customer,
+        lines=[
+            {"description": "Portátil", "quantity": "3", "unit_price": "1000", "tax_rate": "21"},
+            {"description": "Envío", "quantity": "1", "unit_price": "10", "tax_rate": "21"},
+        ],
+    )
+    for external_id, lines in (
+        ("R-1", [{"description": "Portátil", "quantity": 1, "order_line_ref": "1"}]),
+        ("R-2", [{"description": "Portátil", "quantity": 1, "order_line_ref": f"{order.number}/1"}]),
+        ("R-3", [{"description": "Otra cosa", "quantity": 2, "order_line_ref": "7"}]),
+    ):
+        interaction_log(
+            actor=ERP,
+            party=customer,
+            kind="return",
+            occurred_at=timezone.now() - dt.timedelta(hours=1),
+            payload={"reference": order.number, "lines": lines, "currency": "EUR"},
+            source=source_get_or_create("erp"),
+            external_id=external_id,
+        )
+    detail = order_detail(user=users["administrator"], pk=order.pk)
+    assert [(line.position, quantity) for line, quantity in detail.returned_lines] == [(1, D("2"))]
+    page = client_for(users["administrator"]).get(f"/quotes/orders/{order.pk}/").content.decode()
+    assert "2 of 3 returned" in page
