@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clientela.accounts.selectors import first_team_id
 from clientela.core.actor import Actor
 from clientela.core.changes import field_values, record_snapshot, record_update
 from clientela.core.events import publish
@@ -101,7 +102,7 @@ def lead_create(
         lead.owner_id = actor.user.pk
     if "team" not in data and lead.owner_id is not None and "owner" not in errors.by_path:
         # as opportunities do: the owner's team, so that teammates (team scope) see the lead too
-        lead.team_id = _default_team(lead.owner_id)
+        lead.team_id = first_team_id(lead.owner_id)
     _clean(lead, errors)
     if actor.user is not None and not can_assign(
         actor.user, Action.ADD, "lead", owner_id=lead.owner_id, team_id=lead.team_id
@@ -114,12 +115,6 @@ def lead_create(
     )
     publish("lead.created", lambda: lead_event_data(lead))
     return lead
-
-
-def _default_team(owner_id: int) -> int | None:
-    from clientela.accounts.models import Team
-
-    return Team.objects.filter(members__pk=owner_id).order_by("name").values_list("pk", flat=True).first()
 
 
 def lead_event_data(lead: Lead) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from clientela.accounts.selectors import first_team_id
 from clientela.core.actor import Actor
 from clientela.core.changes import field_values, record_snapshot, record_update
 from clientela.core.events import publish
@@ -110,14 +111,6 @@ def _timeline(actor: Actor, opp: Opportunity, label: str, text: str, when: dt.da
             source=manual_source(),
             refresh_stats=True,
         )
-
-
-def _default_team(owner_id: int | None) -> int | None:
-    from clientela.accounts.models import Team
-
-    if owner_id is None:
-        return None
-    return Team.objects.filter(members__pk=owner_id).order_by("name").values_list("pk", flat=True).first()
 
 
 def _check_references(actor: Actor, opp: Opportunity, errors: Errors) -> None:
@@ -236,7 +229,7 @@ def opportunity_create(*, actor: Actor, data: Mapping[str, Any]) -> Opportunity:
     if "owner" not in data and actor.user is not None:
         opp.owner_id = actor.user.pk
     if "team" not in data:
-        opp.team_id = _default_team(opp.owner_id)
+        opp.team_id = first_team_id(opp.owner_id)
     _clean(actor, opp, data, errors)
     _check_assign(actor, Action.ADD, opp, errors)
     if not errors and opp.stage.is_lost and opp.lost_reason_id is None:

@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 
-from babel.numbers import list_currencies
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
 from clientela.core.permissions import Action
+from clientela.interactions.payloads import check_currency
 from clientela.parties.models import Party
 from clientela.parties.validation import Errors
 
 
-@lru_cache(maxsize=1)
-def currencies() -> frozenset[str]:
-    # XTS (for testing) and XXX (no currency) are ISO codes but never a price
-    return frozenset(list_currencies()) - {"XTS", "XXX"}
-
-
 def clean_currency(value: Any, errors: Errors, path: str = "currency") -> str:
+    """The ISO 4217 code, as the ledger checks it (``interactions.payloads.check_currency``)."""
     code = str(value or "").strip().upper()
-    if code not in currencies():
+    try:
+        return check_currency(code)
+    except ValueError:
         errors.add(path, _("Unknown currency; use an ISO 4217 code such as EUR, USD or MXN."))
-    return code
+        return code
 
 
 def coerce(obj: models.Model, data: Mapping[str, Any], fields: Iterable[str], errors: Errors) -> None:

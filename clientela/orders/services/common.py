@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.actor import Actor
 from clientela.core.changes import field_values, to_json
-from clientela.core.permissions import Action, user_team_ids
+from clientela.core.permissions import Action
 from clientela.orders.totals import document_totals, line_amounts
 from clientela.parties.models import Party
 from clientela.parties.validation import Errors
@@ -40,14 +40,6 @@ def party_visible(actor: Actor, party: Party | None, errors: Errors, path: str, 
         qs = qs.restrict(actor.user, Action.VIEW)
     if not qs.exists():
         errors.add(path, _("Unknown customer."))
-
-
-def default_team_id(user: Any) -> int | None:
-    """The owner's first team (a record with no team is visible to its owner and "all" scopes only)."""
-    if user is None:
-        return None
-    ids = user_team_ids(user)
-    return ids[0] if ids else None
 
 
 def apply_totals(document: Any, lines: Sequence[Any]) -> None:

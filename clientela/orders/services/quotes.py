@@ -19,6 +19,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from clientela.accounts.models import Team, User
+from clientela.accounts.selectors import first_team_id
 from clientela.core.actor import Actor
 from clientela.core.changes import record_snapshot, record_update
 from clientela.core.events import publish
@@ -35,7 +36,6 @@ from clientela.orders.services.common import (
     TOTAL_FIELDS,
     apply_totals,
     build_lines,
-    default_team_id,
     party_visible,
     snapshot,
 )
@@ -144,7 +144,7 @@ def quote_create(*, actor: Actor, data: Mapping[str, Any], lines: Sequence[Mappi
     errors = Errors()
     _assign(actor, quote, data, errors)
     if "team" not in data:
-        quote.team_id = default_team_id(quote.owner)
+        quote.team_id = first_team_id(quote.owner_id)
     if actor.user is not None and not can_assign(
         actor.user, Action.ADD, "quote", owner_id=quote.owner_id, team_id=quote.team_id
     ):
