@@ -77,8 +77,9 @@ def _money_format(locale: str, currency: str) -> tuple[int, str, str, str, str, 
 def money(amount: Any, currency: str = "") -> str:
     """Amount with its currency, in the active locale (es: 1.234,56 €; en: €1,234.56).
 
-    Babel's formatter costs about 100 µs a call; a board of a hundred cards called it hundreds of times per
-    page, so the locale's pattern is learnt once (``_money_format``) and applied with str.format."""
+    Babel's formatter cost 16.7 µs a call against 3.9 µs for this (measured on a busy 2-CPU machine), and a
+    board of a hundred cards calls it hundreds of times per page, so the locale's pattern is learnt once
+    (``_money_format``) and applied with str.format."""
     if amount in (None, ""):
         return ""
     locale = (get_language() or "en").replace("-", "_")
