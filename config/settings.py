@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "clientela.orders",
     "clientela.activities",
     "clientela.integrations",
+    "clientela.analytics",
+    "clientela.segments",
     "clientela.imports",
     "clientela.api",
     "clientela.web",
@@ -194,6 +196,12 @@ CLIENTELA_IMPORT_PARALLEL = env_bool("CLIENTELA_IMPORT_PARALLEL", True)
 CLIENTELA_IMPORT_DUPLICATE_CHECK = env_bool("CLIENTELA_IMPORT_DUPLICATE_CHECK", True)
 # The site's public address, for links in e-mails (reminder digests, quotes) sent outside a request
 CLIENTELA_BASE_URL = os.environ.get("CLIENTELA_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Customer value models (clientela.analytics): the CLV horizon, the monthly discount rate applied to
+# future purchases, and the fewest customers with repeat purchases a currency needs before it is fitted.
+CLIENTELA_CLV_HORIZON_DAYS = int(os.environ.get("CLIENTELA_CLV_HORIZON_DAYS", "365"))
+CLIENTELA_CLV_DISCOUNT_RATE = float(os.environ.get("CLIENTELA_CLV_DISCOUNT_RATE", "0.01"))
+CLIENTELA_ANALYTICS_MIN_CUSTOMERS = int(os.environ.get("CLIENTELA_ANALYTICS_MIN_CUSTOMERS", "20"))
 
 # The public lead form (docs/leads.md): submissions per client IP and in all, per window of seconds; the
 # fastest a human fills it in; hosts a "next" URL may send the visitor to; the proxy's client-address header.

@@ -14,6 +14,8 @@ urlpatterns = [
     path("quotes/", include("clientela.orders.urls")),
     path("tasks/", include("clientela.activities.urls")),
     path("integrations/", include("clientela.integrations.urls")),
+    path("analytics/", include("clientela.analytics.urls")),
+    path("segments/", include("clientela.segments.urls")),
     path("duplicates/", include("clientela.identity.urls", namespace="identity")),
     path("", include("clientela.web.urls")),
 ]

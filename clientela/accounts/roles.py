@@ -7,7 +7,11 @@ interactions ("add") and correct them ("change"); ``user`` covers user administr
 Sales: ``lead`` (captured prospects), ``opportunity`` (deals on a pipeline), ``quote`` (quotes and the
 orders they become), ``task`` (activities and reminders; "own" means assigned to the user), ``catalog``
 (products, price lists, pipelines and their stages, lost reasons: configured by managers) and
-``integration`` (webhook subscriptions and their delivery log). Later apps add their object types here.
+``integration`` (webhook subscriptions and their delivery log).
+
+Analytics: ``analytics`` ("view": dashboards and customer scores, always over the customers the user may
+see; "change": refit the models and recompute the scores) and ``segment`` (saved customer segments; "own"
+means created by the user). Later apps add their object types here.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ OBJECT_TYPES = (
     "task",
     "catalog",
     "integration",
+    "analytics",
+    "segment",
 )
 
 
@@ -46,6 +52,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             "task": _grant(ALL, ALL, ALL, ALL, ALL),
             "catalog": _grant(ALL, ALL, ALL, ALL, ALL),
             "integration": _grant(ALL, ALL, ALL, ALL, ALL),
+            "analytics": _grant(ALL, ALL, ALL, ALL, ALL),
+            "segment": _grant(ALL, ALL, ALL, ALL, ALL),
         },
     },
     "manager": {
@@ -60,6 +68,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             "task": _grant(TEAM, TEAM, TEAM, TEAM, TEAM),
             "catalog": _grant(ALL, ALL, ALL, ALL, ALL),
             "integration": _grant(NONE, NONE, NONE, NONE, NONE),
+            "analytics": _grant(ALL, NONE, ALL, NONE, ALL),
+            "segment": _grant(ALL, ALL, TEAM, TEAM, ALL),
         },
     },
     "sales_rep": {
@@ -74,6 +84,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             "task": _grant(OWN, OWN, OWN, OWN, OWN),
             "catalog": _grant(ALL, NONE, NONE, NONE, NONE),
             "integration": _grant(NONE, NONE, NONE, NONE, NONE),
+            "analytics": _grant(ALL, NONE, NONE, NONE, NONE),
+            "segment": _grant(ALL, OWN, OWN, OWN, OWN),
         },
     },
     "support_agent": {
@@ -88,6 +100,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             "task": _grant(OWN, OWN, OWN, OWN, NONE),
             "catalog": _grant(ALL, NONE, NONE, NONE, NONE),
             "integration": _grant(NONE, NONE, NONE, NONE, NONE),
+            "analytics": _grant(ALL, NONE, NONE, NONE, NONE),
+            "segment": _grant(ALL, NONE, NONE, NONE, NONE),
         },
     },
     "marketing": {
@@ -102,6 +116,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             "task": _grant(OWN, OWN, OWN, OWN, NONE),
             "catalog": _grant(ALL, NONE, NONE, NONE, NONE),
             "integration": _grant(NONE, NONE, NONE, NONE, NONE),
+            "analytics": _grant(ALL, NONE, NONE, NONE, ALL),
+            "segment": _grant(ALL, ALL, ALL, ALL, ALL),
         },
     },
     "read_only": {
@@ -116,6 +132,8 @@ BUILTIN_ROLES: dict[str, dict] = {
             "task": _grant(NONE, NONE, NONE, NONE, NONE),
             "catalog": _grant(ALL, NONE, NONE, NONE, NONE),
             "integration": _grant(NONE, NONE, NONE, NONE, NONE),
+            "analytics": _grant(ALL, NONE, NONE, NONE, NONE),
+            "segment": _grant(ALL, NONE, NONE, NONE, NONE),
         },
     },
 }

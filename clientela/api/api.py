@@ -12,6 +12,7 @@ from clientela.api.errors import PROBLEM_CONTENT_TYPE, register_exception_handle
 from clientela.api.routers import (
     accounts,
     activities,
+    analytics,
     contact_points,
     forecast,
     imports,
@@ -24,6 +25,7 @@ from clientela.api.routers import (
     relationships,
     sales,
     search,
+    segments,
 )
 
 IF_MATCH_PARAMETER = {
@@ -87,6 +89,8 @@ api.add_router("/v1", products.router)
 api.add_router("/v1", orders.router)
 api.add_router("/v1", activities.router)
 api.add_router("/v1", integrations.router)
+api.add_router("/v1", analytics.router)
+api.add_router("/v1", segments.router)
 
 
 def api_operations() -> list[tuple[str, str, str]]:

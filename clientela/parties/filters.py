@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+
 import django_filters
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
@@ -73,3 +76,25 @@ class PartyFilter(django_filters.FilterSet):
                 )
             )
         )
+
+
+# Filters that apps above parties add to the customer list (RFM segment, churn risk, saved segment...),
+# registered from their AppConfig.ready() so parties never imports them. Same filter in the UI and the API.
+_EXTRA_FILTERS: dict[str, Callable[[], django_filters.Filter]] = {}
+
+
+def register_party_filter(name: str, factory: Callable[[], django_filters.Filter]) -> None:
+    """Add the filter ``factory()`` to the customer list under the query parameter ``name``."""
+    if name in PartyFilter.base_filters:
+        raise ValueError(f"the customer list already has a filter {name!r}")
+    _EXTRA_FILTERS[name] = factory
+    party_filter_class.cache_clear()
+
+
+@cache
+def party_filter_class() -> type[PartyFilter]:
+    """``PartyFilter`` with the registered filters of other apps (built once)."""
+    if not _EXTRA_FILTERS:
+        return PartyFilter
+    attrs = {name: factory() for name, factory in _EXTRA_FILTERS.items()}
+    return type("ExtendedPartyFilter", (PartyFilter,), attrs)

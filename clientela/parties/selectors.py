@@ -13,11 +13,12 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy
 
 from clientela.core.models import ObjectChange, SourceSystem
 from clientela.core.pagination import Page, keyset_page
 from clientela.core.permissions import Action
-from clientela.parties.filters import PartyFilter
+from clientela.parties.filters import PartyFilter, party_filter_class
 from clientela.parties.models import ContactPoint, Party, Relationship, SourceLink, Tag
 
 # Sort keys offered to users: (ordering, kinds of the cursor values). All ascending or all descending.
@@ -27,6 +28,33 @@ SORTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "-updated": (("-updated_at", "-id"), ("datetime", "int")),
     "-created": (("-created_at", "-id"), ("datetime", "int")),
 }
+# Sorts over another app's figures keep only the parties that have the figure (a keyset needs a value).
+SORT_REQUIRES: dict[str, Q] = {}
+
+
+# The labels of the sorts the customer list offers (the web list's menu).
+SORT_LABELS: dict[str, Any] = {
+    "name": gettext_lazy("Name (A–Z)"),
+    "-name": gettext_lazy("Name (Z–A)"),
+    "-updated": gettext_lazy("Recently updated"),
+    "-created": gettext_lazy("Newest"),
+}
+
+
+def register_party_sort(
+    key: str,
+    ordering: tuple[str, ...],
+    kinds: tuple[str, ...],
+    *,
+    label: Any,
+    requires: Q | None = None,
+) -> None:
+    """Offer sort ``key`` on the customer list (``ordering`` ends with the id, as the keyset needs);
+    ``requires`` keeps only the parties that have the sorted figure."""
+    SORTS[key] = (ordering, kinds)
+    SORT_LABELS[key] = label
+    if requires is not None:
+        SORT_REQUIRES[key] = requires
 
 
 def party_queryset(user: Any, action: str = Action.VIEW) -> QuerySet[Party]:
@@ -35,7 +63,7 @@ def party_queryset(user: Any, action: str = Action.VIEW) -> QuerySet[Party]:
 
 
 def party_filterset(user: Any, params: Mapping[str, Any]) -> PartyFilter:
-    return PartyFilter(data=params, queryset=party_queryset(user))
+    return party_filter_class()(data=params, queryset=party_queryset(user))
 
 
 def party_list(
@@ -51,6 +79,8 @@ def party_list(
     filterset = party_filterset(user, params)
     qs = filterset.qs if filterset.is_valid() else party_queryset(user).none()
     ordering, kinds = SORTS.get(sort, SORTS["name"])
+    if sort in SORT_REQUIRES:
+        qs = qs.filter(SORT_REQUIRES[sort])
     qs = qs.select_related("owner", "team").prefetch_related(
         "tags",
         Prefetch(

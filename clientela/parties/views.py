@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from clientela.core.actor import Actor
@@ -29,12 +28,7 @@ from clientela.parties.models import Party
 from clientela.parties.moved import moved_to
 from clientela.parties.panels import customer_panels, form_panels
 
-SORT_LABELS = {
-    "name": gettext_lazy("Name (A–Z)"),
-    "-name": gettext_lazy("Name (Z–A)"),
-    "-updated": gettext_lazy("Recently updated"),
-    "-created": gettext_lazy("Newest"),
-}
+SORT_LABELS = selectors.SORT_LABELS
 
 DATE_FILTERS = ("created_after", "created_before", "updated_after", "updated_before")
 

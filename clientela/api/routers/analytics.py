@@ -1,0 +1,7 @@
+"""``/v1/analytics`` (mounted at /api/v1)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["analytics"])
