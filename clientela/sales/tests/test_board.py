@@ -331,3 +331,41 @@ def test_show_more_pages_through_a_column_in_both_orders(client_for, users, pipe
             cursor = more.context["next_cursor"]
         assert sorted(seen) == sorted(Opportunity.objects.values_list("pk", flat=True)), params
         assert len(seen) == len(set(seen)) == 45
+
+
+def test_board_columns_keep_their_own_cards_in_order(users, pipeline):
+    """Each column lists only its stage's cards, most recently moved first (then the newest id), with or
+    without the close-date order; on PostgreSQL all columns come from one statement."""
+    from django.db import connection
+
+    from clientela.sales.selectors import pipeline_board
+
+    rep = users["sales_rep"]
+    base = timezone.now() - dt.timedelta(days=30)
+    for i, opp in enumerate(make_opps(rep, 5) + make_opps(rep, 4, stage=stage(pipeline, "Proposal").pk)):
+        # distinct move times out of creation order, and one tie broken by the id
+        moved = base + dt.timedelta(hours=(i * 7) % 5)
+        Opportunity.objects.filter(pk=opp.pk).update(
+            stage_entered_at=moved, expected_close_date=dt.date(2026, 3, 1 + (i * 3) % 9)
+        )
+    for filters, key, descending in (
+        (BoardFilters(), lambda c: (c["stage_entered_at"], c["id"]), True),
+        (
+            BoardFilters(close_from=dt.date(2026, 3, 1), close_to=dt.date(2026, 3, 31)),
+            lambda c: (c["expected_close_date"], c["id"]),
+            False,
+        ),
+    ):
+        columns = {c.stage.name: c for c in pipeline_board(user=rep, pipeline=pipeline, filters=filters)}
+        for name, expected_stage, n in (("Qualification", "Qualification", 5), ("Proposal", "Proposal", 4)):
+            cards = columns[name].cards
+            assert len(cards) == n
+            assert {c["stage_id"] for c in cards} == {stage(pipeline, expected_stage).pk}
+            assert cards == sorted(cards, key=key, reverse=descending)
+        assert all(not c.cards for name, c in columns.items() if name not in ("Qualification", "Proposal"))
+    if connection.vendor == "postgresql":
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            pipeline_board(user=rep, pipeline=pipeline, filters=BoardFilters())
+        assert sum(" UNION ALL " in q["sql"] for q in ctx.captured_queries) == 1
