@@ -190,9 +190,12 @@ class Opportunity(RestrictedModel):
             models.Index(
                 fields=["pipeline", "stage", "team", "-stage_entered_at", "-id"], name="ix_opp_board_team"
             ),
+            # owner and team ride along so a close-date range plus an owner or team filter is answered
+            # inside the index: PostgreSQL otherwise ANDed it with the owner index (37k entries per
+            # column for one salesperson at a million deals, 2-10 ms a column)
             models.Index(
-                fields=["pipeline", "stage", "expected_close_date", "id", "party"],
-                name="ix_opp_board_close",
+                fields=["pipeline", "stage", "expected_close_date", "id", "party", "owner", "team"],
+                name="ix_opp_board_close_owner",
             ),
             models.Index(
                 fields=[
