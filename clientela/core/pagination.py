@@ -6,8 +6,10 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -28,7 +30,11 @@ class Page:
 
 def _encode(values: Sequence[Any]) -> str:
     # datetimes and dates as ISO text (a date compares with its ISO text in a filter on a DateField)
-    payload = [v.isoformat() if isinstance(v, dt.datetime | dt.date) else v for v in values]
+    # decimals as text (exact; a JSON float would round them)
+    payload = [
+        v.isoformat() if isinstance(v, dt.datetime | dt.date) else str(v) if isinstance(v, Decimal) else v
+        for v in values
+    ]
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
@@ -51,6 +57,18 @@ def _decode(cursor: str, n: int, kinds: Sequence[str]) -> list[Any]:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise InvalidCursor()
             out.append(value)
+        elif kind == "decimal":
+            try:
+                number = Decimal(value) if isinstance(value, str) else None
+            except ArithmeticError:
+                number = None
+            if number is None or not number.is_finite():
+                raise InvalidCursor()
+            out.append(number)
+        elif kind == "float":
+            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+                raise InvalidCursor()
+            out.append(float(value))
         else:
             if not isinstance(value, str):
                 raise InvalidCursor()
@@ -58,12 +76,20 @@ def _decode(cursor: str, n: int, kinds: Sequence[str]) -> list[Any]:
     return out
 
 
+def _attribute(row: Any, path: str) -> Any:
+    for name in path.split("__"):
+        row = getattr(row, name)
+    return row
+
+
 def keyset_page(
     qs: QuerySet, *, ordering: Sequence[str], kinds: Sequence[str], cursor: str | None, size: int
 ) -> Page:
     """One page of ``qs`` ordered by ``ordering`` (the last field must be unique, e.g. "id" or "-id").
 
-    ``kinds`` gives each ordering field's type ("str", "int", "datetime") to validate cursors.
+    ``kinds`` gives each ordering field's type ("str", "int", "decimal", "float", "datetime") to validate
+    cursors. A field may follow a relation ("score__clv": select_related it, and keep out rows where it is
+    null: a keyset cannot page over NULL).
     All fields must share one direction so a single row-value comparison is expressible portably.
     """
     names = [f.lstrip("-") for f in ordering]
@@ -82,7 +108,7 @@ def keyset_page(
     rows = rows[:size]
     last = rows[-1] if rows else None
     # rows are model instances, or dicts when the queryset was narrowed with values()
-    pick = (lambda n: last[n]) if isinstance(last, dict) else (lambda n: getattr(last, n))
+    pick = (lambda n: last[n]) if isinstance(last, dict) else (lambda n: _attribute(last, n))
     next_cursor = _encode([pick(n) for n in names]) if has_more and rows else None
     return Page(items=rows, next_cursor=next_cursor)
 

@@ -8,7 +8,7 @@ over the touched parties' rows (indexed by party), never a scan per page view.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +47,17 @@ FIGURE_FIELDS = (
     "last_contact_by",
 )
 CENT = Decimal("0.01")
+
+# Figures of apps above interactions (analytics' customer scores) that follow the ledger: called with the
+# refreshed party ids after each refresh. interactions must not import those apps, so they register here
+# from their AppConfig.ready(). A listener gets whole chunks (up to CHUNK ids) and must work set-wise.
+_LISTENERS: list[Callable[[list[int]], object]] = []
+
+
+def register_stats_listener(listener: Callable[[list[int]], object]) -> None:
+    """Call ``listener(party_ids)`` after every ``party_stats_refresh`` (registering twice is a no-op)."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
 
 
 def _blank() -> dict[str, Any]:
@@ -238,4 +249,6 @@ def party_stats_refresh(party_ids: Iterable[int]) -> int:
             update=[*FIGURE_FIELDS, "updated_at"],
         )
         written += len(rows)
+        for listener in _LISTENERS:
+            listener(ids)
     return written

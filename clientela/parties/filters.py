@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import django_filters
 from django.conf import settings
@@ -81,14 +82,35 @@ class PartyFilter(django_filters.FilterSet):
 # Filters that apps above parties add to the customer list (RFM segment, churn risk, saved segment...),
 # registered from their AppConfig.ready() so parties never imports them. Same filter in the UI and the API.
 _EXTRA_FILTERS: dict[str, Callable[[], django_filters.Filter]] = {}
+# For filters whose values depend on the user (the segments they may see): (user) -> [(value, label)].
+_EXTRA_CHOICES: dict[str, Callable[[Any], list[tuple[str, str]]]] = {}
 
 
-def register_party_filter(name: str, factory: Callable[[], django_filters.Filter]) -> None:
-    """Add the filter ``factory()`` to the customer list under the query parameter ``name``."""
+def register_party_filter(
+    name: str,
+    factory: Callable[[], django_filters.Filter],
+    *,
+    choices: Callable[[Any], list[tuple[str, str]]] | None = None,
+) -> None:
+    """Add the filter ``factory()`` to the customer list under the query parameter ``name``; the web list
+    draws it under "More filters" (as a list of ``choices(user)`` when given). Registering twice is a no-op."""
     if name in PartyFilter.base_filters:
         raise ValueError(f"the customer list already has a filter {name!r}")
-    _EXTRA_FILTERS[name] = factory
+    _EXTRA_FILTERS.setdefault(name, factory)
+    if choices is not None:
+        _EXTRA_CHOICES.setdefault(name, choices)
     party_filter_class.cache_clear()
+
+
+def extra_filter_names() -> list[str]:
+    """The query parameters other apps added, in registration order."""
+    return list(_EXTRA_FILTERS)
+
+
+def extra_filter_choices(name: str, user: Any) -> list[tuple[str, str]] | None:
+    """The values a user may pick for filter ``name``, when its app gave them."""
+    choices = _EXTRA_CHOICES.get(name)
+    return None if choices is None else choices(user)
 
 
 @cache

@@ -28,8 +28,10 @@ SORTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "-updated": (("-updated_at", "-id"), ("datetime", "int")),
     "-created": (("-created_at", "-id"), ("datetime", "int")),
 }
-# Sorts over another app's figures keep only the parties that have the figure (a keyset needs a value).
+# Sorts over another app's figures keep only the parties that have the figure (a keyset needs a value),
+# and join the row that holds it.
 SORT_REQUIRES: dict[str, Q] = {}
+SORT_RELATED: dict[str, tuple[str, ...]] = {}
 
 
 # The labels of the sorts the customer list offers (the web list's menu).
@@ -48,6 +50,7 @@ def register_party_sort(
     *,
     label: Any,
     requires: Q | None = None,
+    select_related: tuple[str, ...] = (),
 ) -> None:
     """Offer sort ``key`` on the customer list (``ordering`` ends with the id, as the keyset needs);
     ``requires`` keeps only the parties that have the sorted figure."""
@@ -55,6 +58,8 @@ def register_party_sort(
     SORT_LABELS[key] = label
     if requires is not None:
         SORT_REQUIRES[key] = requires
+    if select_related:
+        SORT_RELATED[key] = select_related
 
 
 def party_queryset(user: Any, action: str = Action.VIEW) -> QuerySet[Party]:
@@ -81,7 +86,7 @@ def party_list(
     ordering, kinds = SORTS.get(sort, SORTS["name"])
     if sort in SORT_REQUIRES:
         qs = qs.filter(SORT_REQUIRES[sort])
-    qs = qs.select_related("owner", "team").prefetch_related(
+    qs = qs.select_related("owner", "team", *SORT_RELATED.get(sort, ())).prefetch_related(
         "tags",
         Prefetch(
             "contact_points",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +24,7 @@ from clientela.core.exceptions import ConcurrencyConflict, NotPermitted
 from clientela.core.pagination import InvalidCursor
 from clientela.core.permissions import Action, Scope, can, can_loaded, user_scope
 from clientela.parties import selectors, services
+from clientela.parties.filters import extra_filter_choices, extra_filter_names
 from clientela.parties.forms import ContactPointFormSet, PartyForm, attach_errors, contact_items
 from clientela.parties.models import Party
 from clientela.parties.moved import moved_to
@@ -35,6 +37,27 @@ DATE_FILTERS = ("created_after", "created_before", "updated_after", "updated_bef
 
 def _forbidden(request: HttpRequest, exc: NotPermitted) -> HttpResponse:
     return render(request, "web/403.html", {"message": str(exc)}, status=403)
+
+
+def _extra_filters(request: HttpRequest, filterset: Any) -> list[dict[str, Any]]:
+    """The filters other apps registered (RFM segment, churn risk, saved segment...), ready to draw."""
+    out = []
+    for name in extra_filter_names():
+        field = filterset.form.fields[name]
+        choices = extra_filter_choices(name, request.user)
+        if choices is None and hasattr(field, "choices"):
+            choices = [(str(value), str(label)) for value, label in field.choices if value != ""]
+        out.append(
+            {
+                "name": name,
+                "label": field.label,
+                "choices": choices,
+                "multiple": isinstance(field, forms.MultipleChoiceField),
+                "selected": request.GET.getlist(name),
+                "value": request.GET.get(name, ""),
+            }
+        )
+    return out
 
 
 @login_required
@@ -54,6 +77,7 @@ def party_list(request: HttpRequest) -> HttpResponse:
         "sort": sort if sort in SORT_LABELS else "name",
         "sort_labels": SORT_LABELS,
         "date_filters": [filterset.form[name] for name in DATE_FILTERS],
+        "extra_filters": _extra_filters(request, filterset),
         "nav": "customers",
         "filtered": any(v for k, v in request.GET.items() if k not in ("cursor", "sort")),
         "can_add": user_scope(request.user, "party", Action.ADD) != "none",

@@ -17,7 +17,8 @@ from clientela.api.schemas.common import MAX_ID, InputSchema, PartyRef, TeamRef,
 from clientela.parties.choices import ContactKind, ContactLabel, LifecycleStatus, PartyKind, SocialNetwork
 from clientela.parties.models import ContactPoint, Party, Relationship
 
-PartySort = Literal["name", "-name", "-updated", "-created"]
+# "-clv" and "-p_alive" list only the customers with value figures (clientela.analytics)
+PartySort = Literal["name", "-name", "-updated", "-created", "-clv", "-p_alive"]
 
 
 def _text(model: type[models.Model], name: str) -> Any:
