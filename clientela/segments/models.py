@@ -45,7 +45,12 @@ class Segment(RestrictedModel):
     )
     member_count = models.PositiveIntegerField(_("members"), default=0)
     evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True)
+    # The version number the member list was last computed with: when it differs from the current
+    # version, the next evaluation's entries and exits are explained as "definition changed".
+    evaluated_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # grows on every change of the segment (name, rules, owner...): ETag / If-Match in the API
+    version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,6 +62,10 @@ class Segment(RestrictedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.pk}-{self.version}"'
 
 
 class SegmentVersion(models.Model):
