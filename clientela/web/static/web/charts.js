@@ -8,7 +8,11 @@
 //    "datasets": [{"label": "Won", "data": [1200.5, null, ...], "type": "line" (optional, mixes types)}],
 //    "horizontal": false,          // bars left to right (e.g. a funnel by stage)
 //    "currency": "EUR",            // values are money in this currency (axis and tooltips formatted)
-//    "percent": false}             // values are percentages
+//    "percent": false,             // values are percentages
+//    "xTitle": "", "yTitle": "",   // optional axis titles
+//    "histogram": false}           // bars touch each other (a distribution over value bands)
+// "scatter" takes datasets of points: {"label": "Customers", "data": [{"x": 12.5, "y": 80.1}, ...]}; its y
+// values are formatted like the other charts' values (percent, currency), x as plain numbers.
 (function () {
   "use strict";
   // Okabe-Ito, in order (docs UX guide, section 7): distinguishable with colour-blindness.
@@ -33,6 +37,7 @@
     var type = spec.type || "bar";
     var stacked = type === "stacked-bar";
     var doughnut = type === "doughnut";
+    var scatter = type === "scatter";
     var format = formatter(spec);
     var datasets = (spec.datasets || []).map(function (set, i) {
       var colour = COLOURS[i % COLOURS.length];
@@ -40,6 +45,9 @@
       var out = { label: set.label, data: set.data, type: own === "doughnut" ? undefined : own };
       if (doughnut) {
         out.backgroundColor = set.data.map(function (_, j) { return COLOURS[j % COLOURS.length]; });
+      } else if (own === "scatter") {
+        out.borderColor = colour; out.backgroundColor = colour + "99"; out.pointStyle = POINTS[i % POINTS.length];
+        out.pointRadius = 3;
       } else if (own === "line") {
         out.borderColor = colour; out.backgroundColor = colour; out.pointStyle = POINTS[i % POINTS.length];
         out.pointRadius = 4; out.spanGaps = false; out.tension = 0;
@@ -47,6 +55,7 @@
         out.borderDash = DASHES[i % DASHES.length];
       } else {
         out.backgroundColor = colour; out.borderColor = colour; out.maxBarThickness = 48;
+        if (spec.histogram) { out.barPercentage = 1; out.categoryPercentage = 1; out.maxBarThickness = undefined; out.borderColor = "#ffffff"; out.borderWidth = 1; }
       }
       return out;
     });
@@ -60,6 +69,9 @@
         tooltip: {
           callbacks: {
             label: function (ctx) {
+              if (scatter) {
+                return (ctx.dataset.label ? ctx.dataset.label + ": " : "") + ctx.parsed.x + ", " + format(ctx.parsed.y);
+              }
               var value = ctx.parsed && typeof ctx.parsed === "object"
                 ? (spec.horizontal ? ctx.parsed.x : ctx.parsed.y) : ctx.parsed;
               return (ctx.dataset.label ? ctx.dataset.label + ": " : "") + format(value);
@@ -73,6 +85,9 @@
       var labelAxis = { stacked: stacked };
       options.indexAxis = spec.horizontal ? "y" : "x";
       options.scales = spec.horizontal ? { x: valueAxis, y: labelAxis } : { x: labelAxis, y: valueAxis };
+      if (scatter) { options.scales.x = { type: "linear", beginAtZero: true }; }
+      if (spec.xTitle) { options.scales.x.title = { display: true, text: spec.xTitle }; }
+      if (spec.yTitle) { options.scales.y.title = { display: true, text: spec.yTitle }; }
     }
     return { type: doughnut ? "doughnut" : (stacked ? "bar" : type), data: { labels: spec.labels, datasets: datasets }, options: options };
   }
@@ -86,6 +101,7 @@
     canvas.dataset.chartDrawn = "1";
     canvas.hidden = false;
     new window.Chart(canvas, config(spec));
+    canvas.dispatchEvent(new CustomEvent("clientela:chart-drawn", { bubbles: true }));
   }
 
   function drawAll(root) {
