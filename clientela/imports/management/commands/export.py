@@ -1,4 +1,5 @@
-"""``clientela export parties|links --out FILE [--user USERNAME]``: customers or their ids in other systems.
+"""``clientela export parties|links --out FILE [--user USERNAME]``: customers or their ids in other systems;
+``clientela export analytics [--format parquet|csv] [--out DIR] [--user USERNAME]``: the warehouse export.
 
 ``parties`` writes the live customers (main fields, primary email and phones, city, owner, tags);
 ``links`` writes one row per id a customer has in another system (``source, external_id, party_id``).
@@ -8,6 +9,11 @@ that user may view and export, and only their links.
 
 The file is written next to its destination under a temporary name and renamed when complete, so a failed
 export never leaves a half-written file (nor replaces a previous good one).
+
+``analytics`` writes a folder of tables for BI tools (customers, interactions, value scores, model fits,
+segments and their members, ``manifest.json``): see ``clientela.analytics.warehouse`` and
+``docs/analytics-export.md``. ``--out`` names a new folder (default ``var/exports/analytics-<UTC time>/``),
+written whole or not at all.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clientela.accounts.models import User
+from clientela.analytics.warehouse import FORMATS as WAREHOUSE_FORMATS
+from clientela.analytics.warehouse import WarehouseError, default_out_dir, warehouse_export
 from clientela.imports.exports import (
     XLSX_MAX_ROWS,
     ExportError,
@@ -37,22 +45,32 @@ from clientela.imports.exports import (
 )
 from clientela.parties.models import SourceLink
 
-ENTITIES = ("parties", "links")
+ENTITIES = ("parties", "links", "analytics")
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
 
 
 class Command(BaseCommand):
-    """Export customers or their ids in other systems to a CSV or Excel file."""
+    """Export customers or their ids in other systems to a CSV or Excel file, or the analytics tables."""
 
-    help = "Export customers (parties) or their ids in other systems (links) to a .csv or .xlsx file."
+    help = (
+        "Export customers (parties) or their ids in other systems (links) to a .csv or .xlsx file, or the "
+        "analytics tables (customers, interactions, scores, segments) to a folder of Parquet or CSV files."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("entity", choices=ENTITIES, help="What to export.")
         parser.add_argument(
             "--out",
-            required=True,
-            metavar="FILE",
-            help="File to write, ending in .csv or .xlsx (replaced if it exists).",
+            metavar="FILE|DIR",
+            help=(
+                "parties, links: file to write, ending in .csv or .xlsx (replaced if it exists). analytics: "
+                "new folder to write (default var/exports/analytics-<UTC time>/)."
+            ),
+        )
+        parser.add_argument(
+            "--format",
+            metavar="parquet|csv",
+            help="analytics only: file format of the tables (default parquet).",
         )
         parser.add_argument(
             "--user",
@@ -61,9 +79,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        out = options["out"]
-        fmt = self._format(out)
         user = self._user(options["user"]) if options.get("user") else None
+        if options["entity"] == "analytics":
+            self._analytics(options, user)
+            return
+        if options.get("format"):
+            raise CommandError(
+                _(
+                    "--format is for analytics; the format of %(entity)s follows the file name (.csv or .xlsx)."
+                )
+                % {"entity": options["entity"]}
+            )
+        out = options["out"]
+        if not out:
+            raise CommandError(_("Name the file to write with --out FILE (.csv or .xlsx)."))
+        fmt = self._format(out)
         parties = party_export_queryset(user=user)
         if options["entity"] == "parties":
             counted: QuerySet = parties
@@ -81,6 +111,26 @@ class Command(BaseCommand):
             ngettext("Wrote %(count)s row to %(path)s.", "Wrote %(count)s rows to %(path)s.", count)
             % {"count": f"{count:,}", "path": out}
         )
+
+    def _analytics(self, options: dict[str, Any], user: User | None) -> None:
+        fmt = (options.get("format") or "parquet").lower()
+        if fmt not in WAREHOUSE_FORMATS:
+            raise CommandError(
+                _("Unknown format %(format)s: choose %(choices)s.")
+                % {"format": options["format"], "choices": " or ".join(WAREHOUSE_FORMATS)}
+            )
+        out = Path(options["out"]) if options.get("out") else default_out_dir()
+        try:
+            manifest = warehouse_export(out=out, fmt=fmt, user=user)
+        except WarehouseError as exc:
+            raise CommandError(str(exc)) from exc
+        for name, table in manifest["tables"].items():
+            rows = table["rows"]
+            self.stdout.write(
+                ngettext("%(table)s: %(count)s row", "%(table)s: %(count)s rows", rows)
+                % {"table": name, "count": f"{rows:,}"}
+            )
+        self.stdout.write(_("Wrote the analytics export to %(path)s.") % {"path": out.absolute()})
 
     def _format(self, out: str) -> str:
         fmt = FORMATS.get(Path(out).suffix.lower())
