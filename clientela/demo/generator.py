@@ -132,13 +132,14 @@ class DemoStep:
 
 def demo_steps() -> list[type[DemoStep]]:
     """The steps in the order they run; later apps append theirs here."""
+    from clientela.demo.analytics import AnalyticsStep
     from clientela.demo.interactions import InteractionsStep
     from clientela.demo.opportunities import OpportunitiesStep
     from clientela.demo.parties import PartiesStep
     from clientela.demo.search import SearchIndexStep
     from clientela.demo.staff import StaffStep
 
-    return [StaffStep, PartiesStep, InteractionsStep, OpportunitiesStep, SearchIndexStep]
+    return [StaffStep, PartiesStep, InteractionsStep, OpportunitiesStep, AnalyticsStep, SearchIndexStep]
 
 
 def run_steps(ctx: DemoContext, steps: Sequence[DemoStep]) -> DemoContext:
@@ -185,6 +186,7 @@ def generate(
 ) -> DemoContext:
     """Generate demo staff, parties, their interactions and sales opportunities (the API behind
     ``clientela bootstrap``)."""
+    from clientela.demo.analytics import AnalyticsStep
     from clientela.demo.interactions import InteractionsStep
     from clientela.demo.opportunities import OpportunitiesStep
     from clientela.demo.parties import PartiesStep
@@ -199,5 +201,7 @@ def generate(
         steps.append(InteractionsStep(interactions))
     if opportunities:
         steps.append(OpportunitiesStep(opportunities))
+    if interactions:
+        steps.append(AnalyticsStep())
     steps.append(SearchIndexStep())
     return run_steps(ctx, steps)

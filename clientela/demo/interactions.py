@@ -7,7 +7,9 @@ customer above ``MAX_PER_PARTY``. Each customer's rows are then built as one coh
 to five years, in its language: e-mail threads, calls, meetings (some scheduled in the future), notes,
 social messages, complaints and suggestions, and for customers orders followed by their invoice and the
 payment quoting that invoice, returns of earlier orders and, for companies, balance statements that agree
-with the invoices and payments before them. Rows are filed under an organisation as
+with the invoices and payments before them. Customers buy as a BG/NBD process with Gamma-Gamma order values
+(``clientela.demo.purchases``): when, how much and until when each customer buys is drawn per customer,
+and returns and complaints follow from the products of those orders. Rows are filed under an organisation as
 ``clientela.interactions.services.filed_under`` files them (an organisation's own under itself, a
 person's under their current employer), which is how the organisation's page shows its people's activity.
 
@@ -42,6 +44,18 @@ from clientela.demo.builders import weighted
 from clientela.demo.data import COUNTRIES
 from clientela.demo.generator import DemoContext, DemoStep, count_option
 from clientela.demo.pools import LocalePool, build_pool, slug
+from clientela.demo.purchases import (
+    DEFAULT_ISSUES,
+    FOLLOW_UP_SLOT,
+    PRODUCT_ISSUES,
+    Buyer,
+    Histories,
+    History,
+    affordable,
+    issue_rates,
+    order_value,
+    quantity_for,
+)
 from clientela.demo.staff import STAFF_EMAIL_DOMAIN
 from clientela.interactions.choices import Channel, Direction, Kind
 from clientela.interactions.models import Interaction
@@ -135,9 +149,16 @@ MIXES = {
     for is_org in (False, True)
     for buying in (False, True)
 }
+# Buying customers' orders and returns come from their buying process (``purchases``), not from the mix.
+CONTACT_MIXES = {
+    is_org: tuple(e for e in MIXES[(is_org, True)] if e not in {"order", "return"})
+    for is_org in (False, True)
+}
 SINGLE_ROW_EVENTS = ("email", "call", "note")
+PRODUCT_COMPLAINTS = {lang: tuple(t for t in found if t[2]) for lang, found in texts.COMPLAINTS.items()}
 # Share of the orders of a person with an employer placed for the employer (the rest are personal).
 ORDERS_FOR_EMPLOYER = 0.7
+EMPLOYER_ORDER_SCALE = 6.0  # a person buying for the company spends this many times its own basket
 CALL_OUTCOMES = weighted([("answered", 70), ("no_answer", 15), ("voicemail", 10), ("busy", 5)])
 SEVERITIES = weighted([("low", 30), ("medium", 45), ("high", 20), ("critical", 5)])
 RECENT_COMPLAINT = weighted([("open", 45), ("in_progress", 35), ("resolved", 20)])
@@ -237,6 +258,7 @@ class Order:
     org: int | None
     b2b: bool
     channel: str
+    products: tuple[int, ...] = ()  # index in ``texts.PRODUCTS`` of each line
 
 
 @dataclass(slots=True)
@@ -251,6 +273,8 @@ class Timeline:
     filed: int | None  # the organisation every row is filed under (``services.filed_under``)
     orders: list[Order] = field(default_factory=list)
     future: int = 0
+    buyer: Buyer | None = None
+    placed: list[Order] = field(default_factory=list)  # every order of the buying process, in time order
 
 
 class Words(dict[str, Any]):
@@ -363,6 +387,7 @@ class LedgerBuilder:
         self.products_consumer = tuple(i for i, p in enumerate(texts.PRODUCTS) if p[4])
         self.docs = 0
         self.orgs_used: set[int] = set()
+        self._price_lists: dict[tuple[str, int, bool], list[tuple[int, int]]] = {}
         first_year = (EPOCH + dt.timedelta(seconds=self.now - HISTORY)).year - 1
         self._year_starts = [
             int(dt.datetime(y, 1, 1, tzinfo=dt.UTC).timestamp()) for y in range(first_year, first_year + 9)
@@ -404,6 +429,21 @@ class LedgerBuilder:
             day -= weekday - 4
         local = 8 * 3600 + int(self.rng.random() * 11 * 3600)
         return day * DAY + local - texts.UTC_OFFSET.get(country, 1) * 3600
+
+    def _prices(self, currency: str, discount: int, b2b: bool) -> list[tuple[int, int]]:
+        """(product index, unit price in cents) of what a customer can buy, per currency and discount."""
+        key = (currency, discount, b2b)
+        found = self._price_lists.get(key)
+        if found is None:
+            factor, rounding = texts.CURRENCY_FACTOR[currency], texts.CURRENCY_ROUND[currency]
+            pool = self.products_all if b2b else self.products_consumer
+            found = self._price_lists[key] = [(i, self._unit(i, factor, rounding, discount)) for i in pool]
+        return found
+
+    @staticmethod
+    def _unit(index: int, factor: float, rounding: int, discount: int) -> int:
+        price = texts.PRODUCTS[index][3]
+        return max(rounding, round(price * factor * (100 - discount) / 100 / rounding) * rounding)
 
     def _when(self, tl: Timeline) -> int:
         rng = self.rng
@@ -452,26 +492,39 @@ class LedgerBuilder:
 
     # --- one customer --------------------------------------------------------------------------------
 
-    def customer(self, c: Customer, count: int) -> list[Row]:
-        """``count`` rows making up the timeline of ``c``, sorted by time."""
+    def customer(self, c: Customer, count: int, history: History | None = None) -> list[Row]:
+        """``count`` rows making up the timeline of ``c``, sorted by time: the orders and follow-ups of its
+        buying ``history`` (when it buys: ``purchases.Histories``), and contacts for the rest."""
         rng = self.rng
         agent = self.agents.get(c.owner) if c.owner else None
         if agent is None and self.sales:
             agent = rng.choice(self.sales)
         currency = texts.COUNTRY_CURRENCY.get(c.country, "EUR")
-        end = self.now
-        if c.status == "former":
-            end -= rng.randint(60, 900) * DAY
-        span = int(HISTORY * (0.2 + 0.8 * rng.random()))
-        start = max(self.now - HISTORY, end - span)
-        if end - start < 30 * DAY:
-            start = end - 30 * DAY
+        if history is not None:
+            start, end = history.start, history.end
+        else:
+            end = self.now
+            if c.status == "former":
+                end -= rng.randint(60, 900) * DAY
+            span = int(HISTORY * (0.2 + 0.8 * rng.random()))
+            start = max(self.now - HISTORY, end - span)
+            if end - start < 30 * DAY:
+                start = end - 30 * DAY
         tl = Timeline(c, agent, currency, start, end, c.org)
         if c.org and c.kind != PartyKind.ORGANISATION:
             self.orgs_used.add(c.org)
-        mix = MIXES[(c.kind == PartyKind.ORGANISATION, c.status in BUYING_STATUSES)]
-        events: list[str] = []
+        is_org = c.kind == PartyKind.ORGANISATION
+        # (time, event, order number of a follow-up); orders and follow-ups from the buying process
+        timed: list[tuple[int, str, int]] = []
         budget = count
+        mix = MIXES[(is_org, False)]
+        if history is not None:
+            mix = CONTACT_MIXES[is_org]
+            tl.buyer = history.buyer
+            for ts, number in history.plan:
+                timed.append((ts, "order", -1) if number is None else (ts, "follow_up", number))
+            budget -= history.rows
+        events: list[str] = []
         while budget > 0:
             event = rng.choice(mix)
             size = EVENT_ROWS.get(event, 1)
@@ -479,11 +532,15 @@ class LedgerBuilder:
                 event, size = rng.choice(SINGLE_ROW_EVENTS), 1
             events.append(event)
             budget -= size
-        times = sorted(self._when(tl) for _ in events)
+        timed.extend((self._when(tl), event, -1) for event in events)
+        timed.sort(key=lambda item: item[0])
         rows: list[Row] = []
         handlers = self.handlers
-        for event, ts in zip(events, times, strict=True):
-            handlers[event](tl, ts, rows)
+        for ts, event, number in timed:
+            if event == "follow_up":
+                self._follow_up(tl, ts, rows, tl.placed[number])
+            else:
+                handlers[event](tl, ts, rows)
         while len(rows) < count:  # rows that would have fallen after the end (payments, replies)
             handlers[rng.choice(("call", "note"))](tl, self._when(tl), rows)
         rows.sort(key=lambda r: r[0])
@@ -709,20 +766,33 @@ class LedgerBuilder:
             payload,
         )
 
-    def _complaint(self, tl: Timeline, ts: int, rows: list[Row]) -> None:
+    def _complaint(
+        self, tl: Timeline, ts: int, rows: list[Row], order: Order | None = None, product: int | None = None
+    ) -> None:
+        """A complaint; about ``product`` of ``order`` when given (a follow-up of that order)."""
         rng = self.rng
         c = tl.customer
-        subject, description_t, about_product = rng.choice(texts.COMPLAINTS[c.language])
+        if product is None:
+            subject, description_t, about_product = rng.choice(texts.COMPLAINTS[c.language])
+        else:
+            subject, description_t, about_product = rng.choice(PRODUCT_COMPLAINTS[c.language])
         words = Words(self, tl, ts)
+        if product is not None:
+            words["product"] = self.product_names[c.language][product]
+        if order is not None:
+            words["doc"] = order.doc
         description = description_t.format_map(words)
-        product = words["product"] if about_product else ""
-        reference = tl.orders[-1].doc if tl.orders and rng.random() < 0.6 else ""
+        product_name = words["product"] if about_product else ""
+        if order is not None:
+            reference = order.doc
+        else:
+            reference = tl.orders[-1].doc if tl.orders and rng.random() < 0.6 else ""
         status = rng.choice(RECENT_COMPLAINT if self.now - ts < 45 * DAY else OLD_COMPLAINT)
         payload = {
             "subject": subject,
             "description": description,
             "severity": rng.choice(SEVERITIES),
-            "product": product,
+            "product": product_name,
             "order_reference": reference,
             "status": status,
         }
@@ -807,19 +877,31 @@ class LedgerBuilder:
         factor = texts.CURRENCY_FACTOR[currency]
         rounding = texts.CURRENCY_ROUND[currency]
         names = self.product_names[lang]
-        if b2b:
-            picks = rng.sample(self.products_all, rng.choice((1, 1, 2, 2, 3, 4, 6)))
-            discount = rng.choice((0, 0, 5, 10, 15))
+        discount = rng.choice((0, 0, 5, 10, 15)) if b2b else 0
+        pool = self.products_all if b2b else self.products_consumer
+        sizes = (1, 1, 2, 2, 3, 4, 6) if b2b else (1, 1, 1, 2, 3)
+        target = 0.0  # the order's value in cents of its currency, when the customer's process sets it
+        if tl.buyer is not None:
+            # What the customer spends this time (Gamma-Gamma) decides the basket: products it can afford,
+            # in quantities that come close to the value.
+            scale = EMPLOYER_ORDER_SCALE if b2b and c.kind == PartyKind.PERSON else 1.0
+            target = order_value(rng, tl.buyer) * 100 * factor * scale
+            choices = affordable(self._prices(currency, discount, b2b), target)
+            picks = rng.sample(choices, min(len(choices), rng.choice(sizes)))
         else:
-            picks = rng.sample(self.products_consumer, rng.choice((1, 1, 1, 2, 3)))
-            discount = 0
+            picks = rng.sample(pool, rng.choice(sizes))
         lines: list[tuple[str, int, int]] = []
         payload_lines = []
         total = 0
         for i in picks:
-            _sku, _es, _en, price, consumer = texts.PRODUCTS[i]
-            quantity = (rng.randint(1, 20) if consumer else rng.randint(1, 10)) if b2b else rng.randint(1, 2)
-            unit = max(rounding, round(price * factor * (100 - discount) / 100 / rounding) * rounding)
+            consumer = texts.PRODUCTS[i][4]
+            unit = self._unit(i, factor, rounding, discount)
+            if target:
+                quantity = quantity_for(target / len(picks), unit, (100 if consumer else 25) if b2b else 6)
+            elif b2b:
+                quantity = rng.randint(1, 20) if consumer else rng.randint(1, 10)
+            else:
+                quantity = rng.randint(1, 2)
             line_total = unit * quantity
             total += line_total
             lines.append((names[i], quantity, unit))
@@ -847,6 +929,8 @@ class LedgerBuilder:
                     "store",
                 )
             )
+        if tl.buyer is not None and channel != Channel.WEB:  # the shop's web orders come at any hour
+            ts = min(self.office_time(ts, c.country), tl.end - 60 - int(rng.random() * 3600))
         doc = self.doc_number(lang, doc_kind, ts)
         purchase = {"document_number": doc, "lines": payload_lines, "total": amount, "currency": currency}
         self._add(
@@ -864,9 +948,12 @@ class LedgerBuilder:
             amount,
             currency,
         )
-        tl.orders.append(Order(ts, doc, lines, currency, org, b2b, channel))
+        placed = Order(ts, doc, lines, currency, org, b2b, channel, tuple(picks))
+        tl.orders.append(placed)
         if len(tl.orders) > 20:
             del tl.orders[0]
+        if tl.buyer is not None:
+            tl.placed.append(placed)
         erp = self.sources["erp"]
         if b2b:
             invoice_ts = ts + DAY // 4 + int(rng.random() * 3 * DAY)
@@ -931,15 +1018,44 @@ class LedgerBuilder:
         rows[-1][10:13] = [amount, currency, ""]
         rows[-1].append(total)  # cents, for the balance statements (dropped before writing)
 
-    def _return(self, tl: Timeline, ts: int, rows: list[Row]) -> None:
-        """Goods of an earlier order sent back, with the refund; a complaint when nothing was bought yet."""
+    def _follow_up(self, tl: Timeline, ts: int, rows: list[Row], order: Order) -> None:
+        """What comes some days after ``order``: a return of its goods, a complaint about one of its products
+        (as likely as its products make them), or else a call."""
         rng = self.rng
-        candidates = [o for o in tl.orders[-10:] if o.ts + DAY <= ts]
-        if not candidates:
-            self._complaint(tl, ts, rows)
+        ts = max(self.office_time(ts, tl.customer.country), order.ts + DAY)
+        if ts >= tl.end:
+            self._call(tl, self._when(tl), rows)
             return
-        order = rng.choice(candidates)
-        picked = rng.sample(range(len(order.lines)), rng.randint(1, min(2, len(order.lines))))
+        products = [texts.PRODUCTS[i] for i in order.products]
+        returned, complained = issue_rates([(p[0], p[4]) for p in products])
+        roll = rng.random() * FOLLOW_UP_SLOT
+        if roll < returned:
+            self._return(tl, ts, rows, order)
+        elif roll < returned + complained:
+            weights = [PRODUCT_ISSUES.get(p[0], DEFAULT_ISSUES)[1] for p in products]
+            self._complaint(tl, ts, rows, order, rng.choices(order.products, weights)[0])
+        else:
+            self._call(tl, ts, rows)
+
+    def _return(self, tl: Timeline, ts: int, rows: list[Row], order: Order | None = None) -> None:
+        """Goods of an earlier order (``order`` when given) sent back, with the refund; a complaint when
+        nothing was bought yet."""
+        rng = self.rng
+        if order is None:
+            candidates = [o for o in tl.orders[-10:] if o.ts + DAY <= ts]
+            if not candidates:
+                self._complaint(tl, ts, rows)
+                return
+            order = rng.choice(candidates)
+            picked = rng.sample(range(len(order.lines)), rng.randint(1, min(2, len(order.lines))))
+        else:  # the goods of the order, the troublesome ones first
+            goods = [k for k, i in enumerate(order.products) if texts.PRODUCTS[i][4]] or [0]
+            weights = [
+                PRODUCT_ISSUES.get(texts.PRODUCTS[order.products[k]][0], DEFAULT_ISSUES)[0] for k in goods
+            ]
+            first = rng.choices(goods, [w or 0.01 for w in weights])[0]
+            others = [k for k in goods if k != first]
+            picked = [first] + ([rng.choice(others)] if others and rng.random() < 0.2 else [])
         lines = []
         refund = 0
         for index in sorted(picked):
@@ -1047,9 +1163,11 @@ def load_customers(ids: Sequence[int]) -> dict[int, Customer]:
     return out
 
 
-def party_weights(rng: Any, ids: Sequence[int]) -> array:
-    """One heavy-tailed weight per party of ``ids`` (0: never contacted), in the order of ``ids``."""
+def party_weights(rng: Any, ids: Sequence[int]) -> tuple[array, bytearray]:
+    """One heavy-tailed weight per party of ``ids`` (0: never contacted), in the order of ``ids``, and
+    which of them buy (``purchases.Histories`` profiles: 0, or 1 + organisation + former)."""
     weights = array("d")
+    profiles = bytearray(len(ids))
     for start in range(0, len(ids), PARTIES_PER_READ):
         chunk = ids[start : start + PARTIES_PER_READ]
         parties = Party.all_objects.filter(pk__gte=chunk[0], pk__lte=chunk[-1])
@@ -1062,8 +1180,13 @@ def party_weights(rng: Any, ids: Sequence[int]) -> array:
             if not kind or draw < none:
                 weights.append(0.0)
                 continue
-            weights.append(tail * factor * (ORGANISATION_WEIGHT if kind == PartyKind.ORGANISATION else 1.0))
-    return weights
+            is_org = kind == PartyKind.ORGANISATION
+            if status in BUYING_STATUSES:
+                profiles[len(weights)] = (
+                    1 + is_org * Histories.ORGANISATION + (status == "former") * Histories.FORMER
+                )
+            weights.append(tail * factor * (ORGANISATION_WEIGHT if is_org else 1.0))
+    return weights, profiles
 
 
 def load_agents(ids: Sequence[int]) -> dict[int, Agent]:
@@ -1177,12 +1300,19 @@ class InteractionsStep(DemoStep):
             ctx.say(_("No customers to add interactions to."))
             return
         rng = ctx.rng(self.name)
-        counts = allocate(party_weights(rng, targets), self.count)
+        weights, profiles = party_weights(rng, targets)
+        # Purchases first (each buyer's process decides its orders), then the rest of the rows, heavy-tailed.
+        histories = Histories(rng.getrandbits(62), profiles, now=int(ctx.now.timestamp()), history=HISTORY)
+        purchase_rows = histories.sizes(self.count)
+        counts = allocate(weights, self.count - sum(purchase_rows))
+        for i, rows in enumerate(purchase_rows):
+            if rows:
+                counts[i] += rows
         builder = self._builder(ctx, rng)
         indexes_restore()  # an earlier run stopped half-way may have left them out
         deferred = indexes_drop() if self.count >= DEFER_INDEXES_FROM else []
         try:
-            written = self._generate(ctx, builder, targets, counts, started)
+            written = self._generate(ctx, builder, targets, counts, histories, started)
         finally:
             if deferred:
                 ctx.say(_("Rebuilding %(n)s indexes of the interaction ledger...") % {"n": len(deferred)})
@@ -1209,7 +1339,13 @@ class InteractionsStep(DemoStep):
         )
 
     def _generate(
-        self, ctx: DemoContext, builder: LedgerBuilder, targets: Sequence[int], counts: array, started: float
+        self,
+        ctx: DemoContext,
+        builder: LedgerBuilder,
+        targets: Sequence[int],
+        counts: array,
+        histories: Histories,
+        started: float,
     ) -> int:
         """Build and write every customer's timeline, in transactions of about ``ROWS_PER_TRANSACTION`` rows."""
         writer = TableWriter(Interaction, COLUMNS, prepared=("occurred_at", "payload"))
@@ -1221,11 +1357,11 @@ class InteractionsStep(DemoStep):
             ids = targets[start : start + PARTIES_PER_READ]
             numbers = counts[start : start + PARTIES_PER_READ]
             customers = load_customers([pk for pk, n in zip(ids, numbers, strict=True) if n])
-            for pk, n in zip(ids, numbers, strict=True):
+            for offset, (pk, n) in enumerate(zip(ids, numbers, strict=True)):
                 c = customers.get(pk)
                 if not n or c is None:
                     continue
-                for row in builder.customer(c, n):
+                for row in builder.customer(c, n, histories.draw(start + offset)):
                     row.append(pk)
                     pending.append(row)
                 if len(pending) >= ROWS_PER_TRANSACTION:
