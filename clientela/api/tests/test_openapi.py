@@ -65,6 +65,9 @@ EXPECTED = {
     ("PATCH", "/api/v1/leads/{lead_id}", "leads_update"),
     ("POST", "/api/v1/leads/{lead_id}/convert", "leads_convert"),
     ("GET", "/api/v1/forecast", "forecast_get"),
+    ("GET", "/api/v1/analytics/fits", "analytics_fits_list"),
+    ("POST", "/api/v1/analytics/refit", "analytics_refit"),
+    ("GET", "/api/v1/parties/{party_id}/score", "parties_score_get"),
     ("PUT", "/api/v1/erp/{documents}", "erp_documents_put"),
     ("GET", "/api/v1/webhooks", "webhooks_list"),
     ("POST", "/api/v1/webhooks", "webhooks_create"),
@@ -94,6 +97,16 @@ EXPECTED = {
     ("POST", "/api/v1/orders/{order_id}/status", "orders_status"),
     ("GET", "/api/v1/opportunities/{opportunity_id}/products", "opportunity_products_list"),
     ("PUT", "/api/v1/opportunities/{opportunity_id}/products", "opportunity_products_set"),
+    ("GET", "/api/v1/segment-fields", "segment_fields"),
+    ("GET", "/api/v1/segments", "segments_list"),
+    ("POST", "/api/v1/segments", "segments_create"),
+    ("POST", "/api/v1/segments/preview", "segments_preview"),
+    ("GET", "/api/v1/segments/{segment_id}", "segments_get"),
+    ("PATCH", "/api/v1/segments/{segment_id}", "segments_update"),
+    ("DELETE", "/api/v1/segments/{segment_id}", "segments_delete"),
+    ("GET", "/api/v1/segments/{segment_id}/members", "segments_members"),
+    ("GET", "/api/v1/segments/{segment_id}/history", "segments_history"),
+    ("GET", "/api/v1/segments/{segment_id}/versions", "segments_versions"),
 }
 
 
