@@ -26,7 +26,7 @@ class SalesConfig(AppConfig):
 
         for name, description in (
             ("opportunity.created", "An opportunity was opened."),
-            ("opportunity.updated", "An opportunity's fields changed (any change, stage moves included)."),
+            ("opportunity.updated", "An opportunity changed: its fields, its stage or its product lines."),
             ("opportunity.stage_changed", "An opportunity moved to another stage."),
             ("opportunity.won", "An opportunity reached a won stage."),
             ("opportunity.lost", "An opportunity reached a lost stage."),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from clientela.core.actor import Actor
 from clientela.core.changes import record_update, to_json
+from clientela.core.events import publish
 from clientela.core.exceptions import NotPermitted
 from clientela.core.permissions import Action, can
 from clientela.orders.models import OpportunityProduct
@@ -25,7 +26,7 @@ from clientela.products.models import Product
 from clientela.products.selectors import NoPrice, prices_for
 from clientela.products.services import decimal_or_error
 from clientela.sales.models import Opportunity
-from clientela.sales.services import opportunity_update
+from clientela.sales.services import event_data, opportunity_update
 
 LINE_KEYS = frozenset({"product", "quantity", "unit_price", "discount_percent"})
 MAX_LINES = 200
@@ -167,7 +168,8 @@ def opportunity_products_set(
     for line in new:
         line.net = line_amounts(line.quantity, line.unit_price, line.discount_percent).net
     before, after = products_snapshot(old), products_snapshot(new)
-    if before != after:
+    changed = before != after
+    if changed:
         OpportunityProduct.objects.filter(opportunity=opp).delete()
         OpportunityProduct.objects.bulk_create(new)
         record_update(
@@ -175,8 +177,16 @@ def opportunity_products_set(
         )
     else:
         new = old
-    if update_amount:
-        total = products_total(new)
-        if total != opp.amount:
-            opportunity_update(actor=actor, opportunity=opp, data={"amount": total})
+    total = products_total(new)
+    if update_amount and total != opp.amount:
+        # opportunity_update announces "opportunity.updated" itself
+        opportunity_update(actor=actor, opportunity=opp, data={"amount": total})
+    elif changed:
+        # only the lines changed: subscribers still learn that the deal changed (docs/integrations.md)
+        publish("opportunity.updated", lambda: opportunity_event(opp.pk))
     return new
+
+
+def opportunity_event(pk: int) -> dict[str, Any]:
+    """The "opportunity.updated" payload after a product-lines change (the sales payload, as committed)."""
+    return event_data(Opportunity.objects.select_related("stage", "lost_reason").get(pk=pk))

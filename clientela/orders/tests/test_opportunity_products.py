@@ -292,3 +292,32 @@ def test_round_numbers_show_plainly_on_the_panel_and_the_edit_page(rep, opp, cat
     assert ">100<" in page and "1E+2" not in page
     form = client.get(reverse("orders:opportunity_products", args=[opp.pk])).content.decode()
     assert 'value="100"' in form and 'value="20"' in form and "E+" not in form
+
+
+def test_a_product_lines_change_is_announced_once(rep, opp, catalog, django_capture_on_commit_callbacks):
+    """Subscribers hear "opportunity.updated" when only the lines change, once when the amount follows them,
+    and nothing when the same lines are saved again."""
+    from clientela.core.events import register_listener, unregister_listener
+
+    seen: list[str] = []
+
+    def listener(event_type, payload):
+        if event_type.startswith("opportunity.") and payload["id"] == opp.pk:
+            seen.append(event_type)
+
+    register_listener(listener)
+    try:
+        line = [{"product": catalog["laptop"].pk}]
+        with django_capture_on_commit_callbacks(execute=True):
+            opportunity_products_set(actor=actor_for(rep), opportunity=opp, lines=line)
+        assert seen == ["opportunity.updated"]
+        with django_capture_on_commit_callbacks(execute=True):
+            opportunity_products_set(actor=actor_for(rep), opportunity=opp, lines=line)
+        assert seen == ["opportunity.updated"]  # nothing changed, nothing announced
+        with django_capture_on_commit_callbacks(execute=True):
+            opportunity_products_set(
+                actor=actor_for(rep), opportunity=opp, lines=line + line, update_amount=True
+            )
+        assert seen == ["opportunity.updated", "opportunity.updated"]
+    finally:
+        unregister_listener(listener)
