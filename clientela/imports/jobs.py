@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import translation
@@ -98,3 +99,22 @@ def job_create(
         file_sha256=digest, format=fmt, mapping=mapping.to_json() if mapping else {}, mode=mode,
         dry_run=dry_run, language=translation.get_language() or "", created_by=actor.user,
     )  # fmt: skip
+
+
+def import_event(pk: int) -> dict[str, Any]:
+    """The "import.completed" payload: the job, its source, its counts and when it ran."""
+    job = ImportJob.objects.select_related("source").get(pk=pk)
+    return {
+        "id": job.pk,
+        "source": job.source.slug,
+        "entity": job.entity,
+        "status": job.status,
+        "file": job.original_name,
+        "rows": job.rows_total,
+        "created": job.created,
+        "updated": job.updated,
+        "unchanged": job.unchanged,
+        "failed": job.failed,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }

@@ -25,9 +25,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clientela.core.actor import Actor, Source
+from clientela.core.events import publish
 from clientela.imports.duplicates import DUPLICATE_FIELDS, DuplicateCheck
 from clientela.imports.duplicates import enabled as check_enabled
-from clientela.imports.jobs import ImportFailed
+from clientela.imports.jobs import ImportFailed, import_event
 from clientela.imports.mapping import parse_mapping, resolve_columns
 from clientela.imports.models import Effect, Entity, ImportJob, Mode, RowError, SourceRecord, Status
 from clientela.imports.party_bulk import Item, insert_effects
@@ -395,6 +396,10 @@ class _Runner:
         job.status = Status.DONE if not (job.mode == Mode.ATOMIC and job.failed) else Status.FAILED
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "finished_at", "rows_total", "cursor"])
+        if not job.dry_run:
+            # one event per file, not one per row: a million-row import must not send a million webhooks;
+            # receivers read the changed customers with GET /api/v1/parties?updated_after=...
+            publish("import.completed", lambda: import_event(job.pk))
         return job
 
     def _tick(self, started: float, first: int) -> None:

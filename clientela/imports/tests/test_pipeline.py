@@ -468,3 +468,30 @@ def test_an_import_is_undone_from_the_command_line_once(tmp_path):
         call_command("import_undo", str(job.pk), stdout=StringIO())
     with pytest.raises(CommandError, match="no import 999"):
         call_command("import_undo", "999", stdout=StringIO())
+
+
+def test_a_finished_import_is_announced_once_and_a_dry_run_is_not(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    """Webhook subscribers hear one "import.completed" per file with its counts, never one event per row."""
+    from clientela.core.events import register_listener, unregister_listener
+
+    seen: list[tuple[str, dict]] = []
+
+    def listener(event_type, payload):
+        if event_type == "import.completed":
+            seen.append((event_type, dict(payload)))
+
+    register_listener(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run(str(write(tmp_path, "c.csv", FINANCE, "cp1252")), "--source", "Contabilidad", "--dry-run")
+        assert seen == []
+        with django_capture_on_commit_callbacks(execute=True):
+            run(str(write(tmp_path, "c.csv", FINANCE, "cp1252")), "--source", "Contabilidad")
+    finally:
+        unregister_listener(listener)
+    [(_type, payload)] = seen
+    assert payload["source"] == SourceSystem.objects.get(name="Contabilidad").slug
+    assert payload["entity"] == "parties" and payload["status"] == "done"
+    assert payload["created"] == 2 and payload["failed"] == 1 and payload["file"] == "c.csv"
