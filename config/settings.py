@@ -202,6 +202,8 @@ CLIENTELA_BASE_URL = os.environ.get("CLIENTELA_BASE_URL", "http://127.0.0.1:8000
 CLIENTELA_CLV_HORIZON_DAYS = int(os.environ.get("CLIENTELA_CLV_HORIZON_DAYS", "365"))
 CLIENTELA_CLV_DISCOUNT_RATE = float(os.environ.get("CLIENTELA_CLV_DISCOUNT_RATE", "0.01"))
 CLIENTELA_ANALYTICS_MIN_CUSTOMERS = int(os.environ.get("CLIENTELA_ANALYTICS_MIN_CUSTOMERS", "20"))
+# Each refit also fits without the last N days and compares its forecast of them with what happened (0: off).
+CLIENTELA_ANALYTICS_HOLDOUT_DAYS = int(os.environ.get("CLIENTELA_ANALYTICS_HOLDOUT_DAYS", "90"))
 
 # The public lead form (docs/leads.md): submissions per client IP and in all, per window of seconds; the
 # fastest a human fills it in; hosts a "next" URL may send the visitor to; the proxy's client-address header.

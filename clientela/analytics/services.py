@@ -106,6 +106,21 @@ def _fit_currency(
     summary = scored.summary
     included = summary.included
     stats = scored.stats()
+    holdout_days = int(settings.CLIENTELA_ANALYTICS_HOLDOUT_DAYS)
+    if holdout_days > 0 and scored.status in ("ok", "not_converged"):
+        from clientela.analytics.clv.holdout import holdout_check
+
+        try:
+            check = holdout_check(
+                *arrays,
+                to_days(as_of),
+                holdout_days=float(holdout_days),
+                min_customers=int(settings.CLIENTELA_ANALYTICS_MIN_CUSTOMERS),
+                initial=scored.bgnbd,
+            )
+            stats["holdout"] = check.as_dict()
+        except (ValueError, FloatingPointError, ArithmeticError) as exc:
+            stats["holdout"] = {"days": holdout_days, "status": "failed", "message": str(exc)}
     stats.update(
         {
             "single_purchase": int(((summary.purchases == 1) & included).sum()),

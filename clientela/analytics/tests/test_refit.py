@@ -236,3 +236,19 @@ def test_a_committed_refit_re_evaluates_segments_over_the_scores(
         callback()
     members = set(SegmentMembership.objects.filter(segment=segment).values_list("party_id", flat=True))
     assert members == {p.pk for p in parties}
+
+
+def test_each_refit_keeps_a_holdout_check_of_its_own_data(admin_user, settings):
+    """The fit without the last 90 days is compared with what those days brought (or why it could not be)."""
+    populate(admin_user, 40)
+    [fit] = refit(admin_user)
+    holdout = fit.stats["holdout"]
+    assert holdout["days"] == 90 and holdout["status"] in {"ok", "too_few", "too_short", "not_converged"}
+    if holdout["status"] == "ok":
+        assert math.isfinite(holdout["forecast"]) and holdout["forecast"] >= 0 and holdout["actual"] >= 0
+        assert holdout["customers"] <= fit.customers
+    else:
+        assert holdout["message"]
+    settings.CLIENTELA_ANALYTICS_HOLDOUT_DAYS = 0
+    [again] = refit(admin_user)
+    assert "holdout" not in again.stats

@@ -150,6 +150,30 @@ class Command(BaseCommand):
                         "converged": _("converged") if info.get("converged") else _("did not converge"),
                     }
                 )
+            holdout = stats.get("holdout") or {}
+            if holdout.get("status") == "ok":
+                self.stdout.write(
+                    "  "
+                    + _(
+                        "Holdout check, last %(days)s days: %(forecast)s repeat purchases forecast by a fit "
+                        "without them, %(actual)s made (%(customers)s customers)."
+                    )
+                    % {
+                        "days": _num(holdout.get("days"), 0),
+                        "forecast": _num(holdout.get("forecast"), 1),
+                        "actual": holdout.get("actual"),
+                        "customers": holdout.get("customers"),
+                    }
+                )
+            elif holdout:
+                self.stdout.write(
+                    "  "
+                    + _("Holdout check, last %(days)s days: not possible (%(reason)s).")
+                    % {
+                        "days": _num(holdout.get("days"), 0),
+                        "reason": holdout.get("message") or holdout.get("status"),
+                    }
+                )
             if stats.get("single_purchase_note"):
                 self.stdout.write(
                     "  "
