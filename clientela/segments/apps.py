@@ -52,6 +52,12 @@ class SegmentsConfig(AppConfig):
         from clientela.core.events import register_listener
 
         register_listener(_after_refit)
+        from clientela.interactions.stats import register_stats_listener
+        from clientela.segments.tasks import memberships_listener, party_changed_listener
+
+        # memberships follow the data: ledger writes and customer edits re-evaluate the touched customers
+        register_stats_listener(memberships_listener)
+        register_listener(party_changed_listener)
 
         from clientela.parties.panels import Panel, customer_panels
 

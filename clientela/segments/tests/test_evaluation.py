@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from clientela.core.exceptions import NotPermitted
 from clientela.core.models import ObjectChange
@@ -278,3 +279,42 @@ def test_history_reasons_are_read_in_the_readers_language(admin):
     with spanish():
         (row,) = segment_history(user=admin, segment=segment, cursor=None).items
         assert row.reason_text == "Ahora cumple: en Madrid."
+
+
+def test_memberships_follow_ledger_writes_and_customer_edits_after_commit(
+    admin, django_capture_on_commit_callbacks
+):
+    """A logged complaint takes the customer out at once (with the reason); an address edit brings one in."""
+    from clientela.interactions.services import interaction_log
+    from clientela.parties.services import contact_point_add
+
+    ana = person(admin, name="Ana", city="Madrid")
+    for days in (10, 40, 70):
+        log(ana, "purchase", days_ago=days, amount="50")
+    bea = person(admin, name="Bea")
+    for days in (10, 40, 70):
+        log(bea, "purchase", days_ago=days, amount="50")
+    with django_capture_on_commit_callbacks(execute=True):
+        segment = _create(admin)
+    services.segment_evaluate(segment=segment)
+    assert set(member_party_ids(segment.pk)) == {ana.pk}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        interaction_log(
+            actor=actor_for(admin),
+            party=ana,
+            kind="complaint",
+            occurred_at=timezone.now(),
+            payload={"subject": "Llegó roto"},
+        )
+    assert set(member_party_ids(segment.pk)) == set()
+    [left] = [c for c in _changes(segment, ana) if c.change == "left"]
+    assert "complaint" in left.reason
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_point_add(
+            actor=actor_for(admin),
+            party=bea,
+            data={"kind": "address", "city": "Madrid", "street": "Gran Vía 1", "country": "ES"},
+        )
+    assert set(member_party_ids(segment.pk)) == {bea.pk}
