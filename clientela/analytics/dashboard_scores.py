@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import Mod
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -24,6 +26,16 @@ from clientela.core import html
 HISTOGRAM_BINS = 20
 SCATTER_POINTS = 600
 RECENCY_BUCKETS = [(0, 30), (30, 90), (90, 180), (180, 365), (365, 730), (730, None)]
+
+
+def customer_list_url(filters: Filters, **params: Any) -> str:
+    """The customer list with ``params`` and the dashboard's team and segment filters (a bar's click)."""
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    if filters.team_id:
+        query["team"] = filters.team_id
+    if filters.segment_id:
+        query["segment"] = filters.segment_id
+    return f"{reverse('parties:list')}?{urlencode(query)}"
 
 
 def scores(user: Any, filters: Filters, action: str) -> QuerySet[CustomerScore]:
@@ -79,6 +91,7 @@ def rfm_segments(user: Any, filters: Filters, action: str) -> Table:
             "horizontal": True,
             "labels": [r[0] for r in rows],
             "datasets": [{"label": _("Customers"), "data": [r[1] for r in rows]}],
+            "links": [customer_list_url(filters, rfm_segment=s.value, sort="-clv") for s in RfmSegment],
         },
     )
 
@@ -211,9 +224,22 @@ def clv_histogram(user: Any, filters: Filters, action: str) -> Table:
             "xTitle": _("Lifetime value"),
             "yTitle": _("Customers"),
             "datasets": [{"label": _("Customers"), "data": [r[2] for r in rows]}],
+            # a band's customers (values are in cents: the band's upper edge itself belongs to the next one)
+            "links": [
+                customer_list_url(
+                    filters,
+                    clv_min=r[0] if i else None,
+                    clv_max=r[1] - CENT if r[1] is not None else None,
+                    sort="-clv",
+                )
+                for i, r in enumerate(rows)
+            ],
         },
         currency=filters.currency,
     )
+
+
+CENT = Decimal("0.01")
 
 
 def alive_vs_recency(user: Any, filters: Filters, action: str) -> Table:

@@ -81,6 +81,11 @@ class Table:
                 text = cell(value, kind, self.currency)
                 cells.append({"text": text, "numeric": kind not in ("text", "date"), "shade": shade})
             out.append(cells)
+        links = self.spec.get("links") or []
+        for cells, link in zip(out, links, strict=False):
+            # the table view carries the chart's click-through links, for keyboard and screen readers
+            if link and cells:
+                cells[0]["link"] = link
         return out
 
     def csv_response(self, filename: str, header_extra: list[str] | None = None) -> HttpResponse:

@@ -204,3 +204,24 @@ def test_rfm_grid_counts_customers_per_recency_and_frequency_monetary_cell(ledge
     assert table.shade and [d["data"] for d in table.spec["datasets"]][4] == [1, 0, 0, 0, 0]
     # the rep of team A does not see team B's customer on the grid
     assert _rows(dashboard_scores.rfm_grid(users["sales_rep"], Q1, "view"))["R = 1"][0] == 0
+
+
+def test_segment_and_value_bars_open_the_filtered_customer_list(ledger, admin_user, client_for):
+    """Clicking a bar (and the table view's first cell) opens the customer list behind it."""
+    from dataclasses import replace
+
+    score(ledger["a1"], rfm_segment="loyal", clv=Decimal("100"))
+    score(ledger["a2"], rfm_segment="champions", clv=Decimal("2500"))
+    filters = replace(Q1, team_id=7)
+    rfm = dashboard_scores.rfm_segments(admin_user, filters, "view")
+    links = dict(zip(rfm.spec["labels"], rfm.spec["links"], strict=True))
+    assert links["Loyal"] == "/customers/?rfm_segment=loyal&sort=-clv&team=7"
+    assert rfm.display()[1][0]["link"] == links["Loyal"]
+    clv = dashboard_scores.clv_histogram(admin_user, Q1, "view")
+    first, last = clv.spec["links"][0], clv.spec["links"][-1]
+    assert "clv_min" not in first and "clv_max=" in first
+    assert "clv_min=" in last and "clv_max" not in last
+    # the first band's list holds exactly the customers the first bar counts
+    response = client_for(admin_user).get(first)
+    assert response.status_code == 200
+    assert len(response.context["page"].items) == clv.rows[0][2]

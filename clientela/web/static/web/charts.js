@@ -10,7 +10,8 @@
 //    "currency": "EUR",            // values are money in this currency (axis and tooltips formatted)
 //    "percent": false,             // values are percentages
 //    "xTitle": "", "yTitle": "",   // optional axis titles
-//    "histogram": false}           // bars touch each other (a distribution over value bands)
+//    "histogram": false,           // bars touch each other (a distribution over value bands)
+//    "links": ["/customers/?..."]} // optional, one per label: clicking that label's bar opens the address
 // "scatter" takes datasets of points: {"label": "Customers", "data": [{"x": 12.5, "y": 80.1}, ...]}; its y
 // values are formatted like the other charts' values (percent, currency), x as plain numbers.
 (function () {
@@ -61,6 +62,16 @@
     });
     var reduced = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     var options = {
+      // "links": one address per label: clicking a bar opens the list behind it (the table view has the
+      // same links, for the keyboard)
+      onClick: spec.links ? function (event, elements) {
+        if (!elements.length) { return; }
+        var url = spec.links[elements[0].index];
+        if (url) { window.location.assign(url); }
+      } : undefined,
+      onHover: spec.links ? function (event, elements) {
+        event.native.target.style.cursor = elements.length ? "pointer" : "default";
+      } : undefined,
       responsive: true,
       maintainAspectRatio: false,
       animation: reduced ? false : { duration: 150 },
