@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Iterable
-from typing import Any
 
-from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 from django_tasks import task
 
@@ -85,16 +82,6 @@ def scores_refresh_task(party_ids: list[int]) -> int:
         return -1
 
 
-class _Pending(threading.local):
-    ids: set[int]
-
-    def __init__(self) -> None:
-        self.ids = set()
-
-
-_pending = _Pending()
-
-
 def _rescore(party_ids: Iterable[int]) -> None:
     """Rescore inline when the set is small, else in one background task."""
     from clientela.analytics.models import ModelFit
@@ -109,27 +96,7 @@ def _rescore(party_ids: Iterable[int]) -> None:
         scores_refresh_task.enqueue(ids)
 
 
-def _flush() -> None:
-    ids, _pending.ids = _pending.ids, set()
-    _rescore(ids)
-
-
-def scores_listener(party_ids: Any) -> None:
-    """Ledger listener (``register_stats_listener``): collect the touched customers and rescore them when
-    the transaction commits (inline for small sets, in one background task for bulk loads).
-
-    Every refresh adds its ids to one pending set and registers a flush; the first flush at commit takes
-    the whole set and the others find it empty, so a transaction with many writes rescores once. Ids of a
-    rolled-back transaction may be rescored by a later flush: harmless, a score is recomputed from the
-    ledger, never incremented.
-    """
-    if not connection.in_atomic_block:
-        party_scores_listener_now(party_ids)
-        return
-    _pending.ids.update(int(p) for p in party_ids)
-    transaction.on_commit(_flush)
-
-
-def party_scores_listener_now(party_ids: Any) -> None:
-    """Outside a transaction (autocommit): rescore at once, or queue when the set is large."""
+def scores_listener(party_ids: list[int]) -> None:
+    """Ledger listener (``register_stats_listener``, called once per committed transaction): rescore the
+    touched customers, inline for small sets, in one background task for bulk loads."""
     _rescore(party_ids)

@@ -7,11 +7,13 @@ over the touched parties' rows (indexed by party), never a scan per page view.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -48,16 +50,48 @@ FIGURE_FIELDS = (
 )
 CENT = Decimal("0.01")
 
-# Figures of apps above interactions (analytics' customer scores) that follow the ledger: called with the
-# refreshed party ids after each refresh. interactions must not import those apps, so they register here
-# from their AppConfig.ready(). A listener gets whole chunks (up to CHUNK ids) and must work set-wise.
+# Figures of apps above interactions (analytics' customer scores, segment memberships) that follow the
+# ledger. interactions must not import those apps, so they register here from their AppConfig.ready().
+# A listener is called once per committed transaction with every party id the transaction's refreshes
+# touched (set-wise: an import commits chunks of up to CHUNK ids), never for a rolled-back write.
 _LISTENERS: list[Callable[[list[int]], object]] = []
 
 
+class _Touched(threading.local):
+    ids: set[int]
+
+    def __init__(self) -> None:
+        self.ids = set()
+
+
+_touched = _Touched()
+
+
 def register_stats_listener(listener: Callable[[list[int]], object]) -> None:
-    """Call ``listener(party_ids)`` after every ``party_stats_refresh`` (registering twice is a no-op)."""
+    """Call ``listener(party_ids)`` after the transaction of each ``party_stats_refresh`` commits, once for
+    all its refreshes, in registration order (registering twice is a no-op)."""
     if listener not in _LISTENERS:
         _LISTENERS.append(listener)
+
+
+def _deliver() -> None:
+    ids, _touched.ids = sorted(_touched.ids), set()
+    if ids:
+        for listener in _LISTENERS:
+            listener(ids)
+
+
+def _touch(ids: Iterable[int]) -> None:
+    """Every refresh adds its ids and registers a delivery; the first delivery at commit takes the whole
+    set and the others find it empty. Ids of a rolled-back savepoint may ride along with a later delivery:
+    harmless, since listeners recompute from the ledger, never increment."""
+    if not _LISTENERS:
+        return
+    _touched.ids.update(int(i) for i in ids)
+    if connection.in_atomic_block:
+        transaction.on_commit(_deliver)
+    else:
+        _deliver()
 
 
 def _blank() -> dict[str, Any]:
@@ -249,6 +283,5 @@ def party_stats_refresh(party_ids: Iterable[int]) -> int:
             update=[*FIGURE_FIELDS, "updated_at"],
         )
         written += len(rows)
-        for listener in _LISTENERS:
-            listener(ids)
+        _touch(ids)
     return written

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import connection, transaction
 from django_tasks import task
 
 from clientela.segments.evaluation import party_memberships_refresh, segment_evaluate, segments_refresh
@@ -45,16 +43,6 @@ def memberships_refresh_task(party_ids: list[int]) -> int:
     return len(party_ids)
 
 
-class _Pending(threading.local):
-    ids: set[int]
-
-    def __init__(self) -> None:
-        self.ids = set()
-
-
-_pending = _Pending()
-
-
 def _refresh(party_ids: Iterable[int]) -> None:
     ids = sorted({int(p) for p in party_ids})
     if not ids or not Segment.objects.filter(is_active=True, current_version__isnull=False).exists():
@@ -69,20 +57,10 @@ def _refresh(party_ids: Iterable[int]) -> None:
         memberships_refresh_task.enqueue(ids)
 
 
-def _flush() -> None:
-    ids, _pending.ids = _pending.ids, set()
-    _refresh(ids)
-
-
-def memberships_listener(party_ids: Iterable[int]) -> None:
-    """Ledger listener (``interactions.stats.register_stats_listener``): collect the touched customers
-    and re-evaluate their segments when the transaction commits (after their scores: the analytics app's
-    listener is registered first, so its commit callback runs first)."""
-    if not connection.in_atomic_block:
-        _refresh(party_ids)
-        return
-    _pending.ids.update(int(p) for p in party_ids)
-    transaction.on_commit(_flush)
+def memberships_listener(party_ids: list[int]) -> None:
+    """Ledger listener (``register_stats_listener``, called once per committed transaction): re-evaluate
+    the touched customers' segments, after their scores (the analytics listener is registered first)."""
+    _refresh(party_ids)
 
 
 def party_changed_listener(event_type: str, payload: Mapping[str, Any]) -> None:

@@ -14,6 +14,7 @@ from clientela.analytics.models import CustomerScore
 from clientela.analytics.scores import COLUMNS, party_scores_refresh
 from clientela.analytics.services import analytics_refit
 from clientela.analytics.tests.score_helpers import AS_OF, populate, purchase, refund
+from clientela.interactions import stats
 from clientela.testing.factories import actor_for, make_person
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def refreshes(monkeypatch):
         return real(ids, **kwargs)
 
     monkeypatch.setattr(scores, "party_scores_refresh", spy)
-    tasks._pending.ids.clear()  # ids of earlier tests' transactions, which never committed
+    stats._touched.ids.clear()  # ids of earlier tests' transactions, which never committed
     return calls
 
 
@@ -105,7 +106,7 @@ def test_a_logged_purchase_updates_the_score_when_it_commits(
     analytics_refit(actor=actor_for(admin_user), as_of=AS_OF)
     party = parties[3]
     before = CustomerScore.objects.get(party=party)
-    tasks._pending.ids.clear()  # populate's writes never commit in a test
+    stats._touched.ids.clear()  # populate's writes never commit in a test
     with django_capture_on_commit_callbacks(execute=True):
         purchase(admin_user, party, "75.00", AS_OF + dt.timedelta(days=1))
         refund(admin_user, party, "5.00", AS_OF + dt.timedelta(days=1, hours=2))
@@ -120,7 +121,7 @@ def test_a_rolled_back_write_changes_no_score(admin_user, django_capture_on_comm
     parties = populate(admin_user, 25)
     analytics_refit(actor=actor_for(admin_user), as_of=AS_OF)
     before = CustomerScore.objects.get(party=parties[0]).purchases
-    tasks._pending.ids.clear()
+    stats._touched.ids.clear()
     with django_capture_on_commit_callbacks(execute=True):
         try:
             with transaction.atomic():
@@ -130,7 +131,7 @@ def test_a_rolled_back_write_changes_no_score(admin_user, django_capture_on_comm
             pass
         purchase(admin_user, parties[1], "75.00", AS_OF)
     assert len(refreshes) == 1 and parties[1].pk in refreshes[0]
-    assert tasks._pending.ids == set()
+    assert stats._touched.ids == set()
     assert CustomerScore.objects.get(party=parties[0]).purchases == before
 
 
@@ -141,7 +142,7 @@ def test_large_touched_sets_go_to_one_task(
     parties = populate(admin_user, 25)
     analytics_refit(actor=actor_for(admin_user), as_of=AS_OF)
     monkeypatch.setattr(tasks, "INLINE_MAX", 1)
-    tasks._pending.ids.clear()
+    stats._touched.ids.clear()
     with django_capture_on_commit_callbacks(execute=True):
         purchase(admin_user, parties[0], "75.00", AS_OF)
         purchase(admin_user, parties[1], "75.00", AS_OF)
