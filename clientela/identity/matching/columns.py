@@ -78,6 +78,14 @@ class Columns:
             )
         return self._cache[name]
 
+    def strings(self, name: str, enc: Encoded | MultiEncoded) -> np.ndarray:
+        """The vocabulary of an encoded field as an object array (built once, not once per chunk)."""
+        return self.derived(f"{name}__strings", lambda: vocab_array(enc.vocab))
+
+    def edit_chars(self, name: str, enc: Encoded) -> EditChars:
+        """Character matrices of an encoded field's vocabulary, for `within_one_edit`."""
+        return self.derived(f"{name}__chars", lambda: EditChars.build(enc.vocab))
+
     def derived(self, name: str, build: Callable[[], Any]) -> Any:
         """Cache any other per-record array a comparison needs (lengths, parsed dates ...)."""
         if name not in self._cache:
@@ -109,3 +117,64 @@ def vocab_array(vocab: list[str]) -> np.ndarray:
     if not vocab:
         arr[0] = ""
     return arr
+
+
+@dataclass(slots=True)
+class EditChars:
+    """A vocabulary as two character matrices, one left-aligned and one right-aligned (padded with 0),
+    plus each value's length: enough to decide "at most one edit apart" for millions of pairs in numpy."""
+
+    left: np.ndarray
+    right: np.ndarray
+    lengths: np.ndarray
+
+    @classmethod
+    def build(cls, vocab: Sequence[str]) -> EditChars:
+        """Matrices of `vocab` (uint8 when every character fits, else the code points)."""
+        width = max((len(v) for v in vocab), default=1) or 1
+        chars = np.array(list(vocab) or [""], dtype=f"<U{width}").view(np.uint32).reshape(-1, width)
+        if chars.size and int(chars.max()) < 256:
+            chars = chars.astype(np.uint8)
+        lengths = np.fromiter((len(v) for v in vocab), dtype=np.int64, count=len(vocab))
+        if not len(lengths):
+            lengths = np.zeros(1, dtype=np.int64)
+        # Row r shifted right by (width - length): position j of the right-aligned row holds the
+        # character at j - shift, or 0 before the value starts.
+        source = np.arange(width)[None, :] - (width - lengths)[:, None]
+        rows = np.arange(len(chars))[:, None]
+        right = np.where(source >= 0, chars[rows, np.maximum(source, 0)], 0).astype(chars.dtype)
+        return cls(chars, right, lengths)
+
+
+def within_one_edit(chars: EditChars, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether values a[k] and b[k] (codes into the vocabulary behind `chars`) are at most one
+    Damerau-Levenshtein edit apart: one substitution, insertion, deletion or swap of neighbours.
+
+    With p the common prefix and s the common suffix of the two values (each at most the shorter
+    length) and L the longer length: one substitution or one insertion/deletion iff p + s >= L - 1;
+    one swap of neighbours iff the lengths are equal, p + s == L - 2 and the two characters after the
+    prefix are crossed. The same answer as `DamerauLevenshtein.distance(x, y) <= 1`, without a sort of
+    the pairs or a string comparison per pair.
+    """
+    result = np.zeros(len(a), dtype=bool)
+    la, lb = chars.lengths[a], chars.lengths[b]
+    close = np.flatnonzero(np.abs(la - lb) <= 1)
+    if not len(close):
+        return result
+    a, b, la, lb = a[close], b[close], la[close], lb[close]
+    width = chars.left.shape[1]
+    shortest, longest = np.minimum(la, lb), np.maximum(la, lb)
+    same = chars.left[a] == chars.left[b]
+    prefix = np.where(same.all(axis=1), width, same.argmin(axis=1))
+    same = chars.right[a] == chars.right[b]
+    suffix = np.where(same.all(axis=1), width, same[:, ::-1].argmin(axis=1))
+    del same
+    total = np.minimum(prefix, shortest) + np.minimum(suffix, shortest)
+    hit = total >= longest - 1
+    swap = np.flatnonzero(~hit & (la == lb) & (total == longest - 2))
+    if len(swap):
+        i, sa, sb = prefix[swap], a[swap], b[swap]
+        crossed = (chars.left[sa, i] == chars.left[sb, i + 1]) & (chars.left[sa, i + 1] == chars.left[sb, i])
+        hit[swap] = crossed
+    result[close] = hit
+    return result

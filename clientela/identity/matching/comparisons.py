@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+from rapidfuzz.distance import JaroWinkler
 
-from .columns import Columns, Encoded, vocab_array
+from .columns import Columns, EditChars, Encoded, within_one_edit
 
 MISSING = 0
 NO_TF = -1
@@ -64,6 +64,11 @@ class Comparison:
         """Vocabulary and per-value occurrence counts used for the TF table (None: no TF)."""
         return None
 
+    def record_tf_codes(self, cols: Columns) -> np.ndarray | None:
+        """Per record, the code its pairs get on the TF level (a single value: the record's own), or
+        None when a pair's shared value must come from `compare` (several values per record)."""
+        return None
+
 
 def _cpdist(a: np.ndarray, b: np.ndarray, scorer: Any) -> np.ndarray:
     if len(a) == 0:
@@ -109,13 +114,13 @@ def _edit_levels(
     todo: np.ndarray,
     a: np.ndarray,
     b: np.ndarray,
-    strings: np.ndarray,
+    chars: EditChars,
     close: int,
     other: int,
 ) -> None:
+    """Level `close` for the pairs selected by `todo` at most one edit apart (a typo), else `other`."""
     idx = np.flatnonzero(todo)
-    dist = code_pair_scores(a[idx], b[idx], strings, strings, DamerauLevenshtein.distance)
-    out[idx] = np.where(dist <= 1, close, other).astype(np.int8)
+    out[idx] = np.where(within_one_edit(chars, a[idx], b[idx]), close, other).astype(np.int8)
 
 
 def _single_tf(enc: Encoded) -> tuple[list[str], np.ndarray]:
@@ -137,7 +142,7 @@ def swapped_names(cols: Columns, left: np.ndarray, right: np.ndarray, todo: np.n
     hit = np.zeros(len(left), dtype=bool)
     if len(idx) == 0:
         return hit
-    gv, fv = vocab_array(given.vocab), vocab_array(family.vocab)
+    gv, fv = cols.strings("given", given), cols.strings("family", family)
     jw = JaroWinkler.normalized_similarity
     one = code_pair_scores(ga[idx], fb[idx], gv, fv, jw) >= SWAP_SIMILARITY
     two = code_pair_scores(fa[idx], gb[idx], fv, gv, jw) >= SWAP_SIMILARITY
@@ -199,7 +204,7 @@ class GivenNameComparison(Comparison):
         rest = ~missing & ~exact & ~nick
         canon_enc = cols.single("given_canon", lambda p: p.given_canon)
         _subset_level(out, rest & ((ntok[left] > 1) | (ntok[right] > 1)), canon_enc, left, right, 3)
-        strings = vocab_array(enc.vocab)
+        strings = cols.strings("given", enc)
         rest &= out == 8
         lengths = cols.derived("given_len", lambda: np.array([len(p.given) for p in cols.parties]))
         firsts = cols.derived("given_first", lambda: np.array([ord(p.given[0]) if p.given else 0
@@ -217,6 +222,10 @@ class GivenNameComparison(Comparison):
     def tf_vocab(self, cols: Columns) -> tuple[list[str], np.ndarray]:
         """TF counts of folded given names."""
         return _single_tf(self._enc(cols))
+
+    def record_tf_codes(self, cols: Columns) -> np.ndarray:
+        """The record's own value code (the exact level shares it)."""
+        return self._enc(cols).codes
 
 
 class FamilyNameComparison(Comparison):
@@ -249,7 +258,7 @@ class FamilyNameComparison(Comparison):
         rest = ~missing & ~exact
         _subset_level(out, rest & ((ntok[left] > 1) | (ntok[right] > 1)), enc, left, right, 2)
         out[swapped_names(cols, left, right, rest & (out == 6))] = 3
-        strings = vocab_array(plain.vocab)
+        strings = cols.strings("family", plain)
         pa, pb = plain.codes[left], plain.codes[right]
         _fuzzy_levels(out, rest & (out == 6), pa, pb, strings, [(0.92, 4), (0.80, 5)], 6)
         out[exact] = 1
@@ -259,6 +268,10 @@ class FamilyNameComparison(Comparison):
     def tf_vocab(self, cols: Columns) -> tuple[list[str], np.ndarray]:
         """TF counts of family names (sorted tokens)."""
         return _single_tf(self._enc(cols))
+
+    def record_tf_codes(self, cols: Columns) -> np.ndarray:
+        """The record's own value code (the exact level shares it)."""
+        return self._enc(cols).codes
 
 
 class OrganisationNameComparison(Comparison):
@@ -287,7 +300,7 @@ class OrganisationNameComparison(Comparison):
         exact = ~missing & (a == b)
         rest = ~missing & ~exact
         _subset_level(out, rest, enc, left, right, 2)
-        strings = vocab_array(enc.vocab)
+        strings = cols.strings("org_sorted", enc)
         _fuzzy_levels(out, rest & (out == 5), a, b, strings, [(0.92, 3), (0.80, 4)], 5)
         out[exact] = 1
         out[missing] = MISSING
@@ -296,3 +309,7 @@ class OrganisationNameComparison(Comparison):
     def tf_vocab(self, cols: Columns) -> tuple[list[str], np.ndarray]:
         """TF counts of organisation keys."""
         return _single_tf(self._enc(cols))
+
+    def record_tf_codes(self, cols: Columns) -> np.ndarray:
+        """The record's own value code (the exact level shares it)."""
+        return self._enc(cols).codes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .columns import Columns, Encoded, vocab_array
+from .columns import Columns, Encoded
 from .comparisons import MISSING, NO_TF, Comparison, Level, Result, _edit_levels, _fuzzy_levels, _single_tf
 
 
@@ -16,9 +16,7 @@ class _SingleValue(Comparison):
     def _enc(self, cols: Columns) -> Encoded:
         raise NotImplementedError
 
-    def _near(
-        self, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray, strings: np.ndarray
-    ) -> None:
+    def _near(self, cols: Columns, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
         raise NotImplementedError
 
     def compare(self, cols: Columns, left: np.ndarray, right: np.ndarray) -> Result:
@@ -28,8 +26,7 @@ class _SingleValue(Comparison):
         out = np.full(len(left), different, dtype=np.int8)
         missing = (a < 0) | (b < 0)
         exact = ~missing & (a == b)
-        strings = vocab_array(enc.vocab)
-        self._near(out, ~missing & ~exact, a, b, strings)
+        self._near(cols, out, ~missing & ~exact, a, b)
         out[exact] = 1
         out[missing] = MISSING
         return Result(out, np.where(exact, a, NO_TF) if self.tf_level else np.full(len(left), NO_TF))
@@ -37,6 +34,10 @@ class _SingleValue(Comparison):
     def tf_vocab(self, cols: Columns) -> tuple[list[str], np.ndarray] | None:
         """TF counts of the field's values."""
         return _single_tf(self._enc(cols)) if self.tf_level else None
+
+    def record_tf_codes(self, cols: Columns) -> np.ndarray | None:
+        """The record's own value code (the exact level shares it)."""
+        return self._enc(cols).codes if self.tf_level else None
 
 
 DIFFERENT_TAX_ID_MAX_WEIGHT = -3.0
@@ -60,10 +61,8 @@ class TaxIdComparison(_SingleValue):
     def _enc(self, cols: Columns) -> Encoded:
         return cols.single("tax_id", lambda p: p.tax_id)
 
-    def _near(
-        self, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray, strings: np.ndarray
-    ) -> None:
-        _edit_levels(out, todo, a, b, strings, 2, 3)
+    def _near(self, cols: Columns, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+        _edit_levels(out, todo, a, b, cols.edit_chars(self.name, self._enc(cols)), 2, 3)
 
 
 class BirthDateComparison(Comparison):
@@ -94,8 +93,7 @@ class BirthDateComparison(Comparison):
         swapped = rest & (ya[:, 0] == yb[:, 0]) & (ya[:, 1] == yb[:, 2]) & (ya[:, 2] == yb[:, 1])
         out[swapped] = 2
         rest &= ~swapped
-        strings = vocab_array(enc.vocab)
-        _edit_levels(out, rest, a, b, strings, 3, 5)
+        _edit_levels(out, rest, a, b, cols.edit_chars("birth_date", enc), 3, 5)
         out[rest & (out == 5) & (ya[:, 0] == yb[:, 0])] = 4
         out[exact] = 1
         out[missing] = MISSING
@@ -117,10 +115,8 @@ class StreetComparison(_SingleValue):
     def _enc(self, cols: Columns) -> Encoded:
         return cols.single("street", lambda p: p.street)
 
-    def _near(
-        self, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray, strings: np.ndarray
-    ) -> None:
-        _fuzzy_levels(out, todo, a, b, strings, [(0.92, 2), (0.80, 3)], 4)
+    def _near(self, cols: Columns, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+        _fuzzy_levels(out, todo, a, b, cols.strings(self.name, self._enc(cols)), [(0.92, 2), (0.80, 3)], 4)
 
 
 class PostalCodeComparison(_SingleValue):
@@ -138,10 +134,8 @@ class PostalCodeComparison(_SingleValue):
     def _enc(self, cols: Columns) -> Encoded:
         return cols.single("postal_code", lambda p: p.postal_code)
 
-    def _near(
-        self, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray, strings: np.ndarray
-    ) -> None:
-        _edit_levels(out, todo, a, b, strings, 2, 3)
+    def _near(self, cols: Columns, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+        _edit_levels(out, todo, a, b, cols.edit_chars(self.name, self._enc(cols)), 2, 3)
 
 
 class CityComparison(_SingleValue):
@@ -159,7 +153,5 @@ class CityComparison(_SingleValue):
     def _enc(self, cols: Columns) -> Encoded:
         return cols.single("city", lambda p: p.city)
 
-    def _near(
-        self, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray, strings: np.ndarray
-    ) -> None:
-        _fuzzy_levels(out, todo, a, b, strings, [(0.90, 2)], 3)
+    def _near(self, cols: Columns, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+        _fuzzy_levels(out, todo, a, b, cols.strings(self.name, self._enc(cols)), [(0.90, 2)], 3)

@@ -27,14 +27,24 @@ class EMResult:
 
 
 def collapse_patterns(gamma: np.ndarray, n_levels: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of the level matrix and how many pairs show each (mixed-radix row codes)."""
+    """Distinct rows of the level matrix (in the order of their mixed-radix codes) and how many pairs
+    show each. Codes are sorted in place and decoded back into rows: no argsort of the pairs, which at
+    tens of millions of pairs cost more than the EM it feeds."""
     if len(gamma) == 0:
-        return gamma.reshape(0, len(n_levels)), np.zeros(0, dtype=np.int64)
+        return gamma.reshape(0, len(n_levels)), np.zeros(0, dtype=np.float64)
     code = np.zeros(len(gamma), dtype=np.int64)
     for f, levels in enumerate(n_levels):
-        code = code * levels + gamma[:, f].astype(np.int64)
-    _unique, first, counts = np.unique(code, return_index=True, return_counts=True)
-    return gamma[first], counts.astype(np.float64)
+        code *= levels
+        code += gamma[:, f]
+    code.sort()
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    counts = np.diff(np.r_[starts, len(code)]).astype(np.float64)
+    unique = code[starts]
+    del code
+    patterns = np.empty((len(unique), len(n_levels)), dtype=gamma.dtype)
+    for f in range(len(n_levels) - 1, -1, -1):
+        unique, patterns[:, f] = np.divmod(unique, n_levels[f])
+    return patterns, counts
 
 
 def level_frequencies(gamma: np.ndarray, n_levels: list[int], pseudo: float = 0.5) -> list[np.ndarray]:
@@ -137,16 +147,22 @@ def run_em(
 
 
 def estimate_prior(
-    log_bayes_factor: np.ndarray, total_pairs: float, start: float, iterations: int = 100
+    log_bayes_factor: np.ndarray,
+    total_pairs: float,
+    start: float,
+    iterations: int = 100,
+    counts: np.ndarray | None = None,
 ) -> float:
     """Probability that two random records match, with m and u fixed: a fixed point of
     prior = sum(posterior over candidate pairs) / all pairs, assuming pairs blocking never proposed
-    do not match. `log_bayes_factor` is the natural-log sum of field weights of each candidate pair."""
+    do not match. `log_bayes_factor` is the natural-log sum of field weights of each candidate pair,
+    or of each distinct comparison pattern when `counts` says how many pairs show it."""
     prior = float(np.clip(start, 1e-12, 0.5))
     for _ in range(iterations):
         odds = np.log(prior) - np.log1p(-prior) + log_bayes_factor
         posterior = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
-        new = float(np.clip(posterior.sum() / max(total_pairs, 1.0), 1e-12, 0.5))
+        matched = posterior.sum() if counts is None else float(posterior @ counts)
+        new = float(np.clip(matched / max(total_pairs, 1.0), 1e-12, 0.5))
         if abs(new - prior) <= 1e-9 * max(prior, 1e-12):
             return new
         prior = new

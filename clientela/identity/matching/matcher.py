@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .blocking import DEFAULT_RULES, BlockingStats, KeyFunction, candidate_pairs
+from .blocking import DEFAULT_RULES, PARALLEL_MIN_RECORDS, BlockingStats, KeyFunction, candidate_pairs
 from .cluster import cluster_pairs
 from .columns import Columns
 from .comparisons import Comparison, FamilyNameComparison, GivenNameComparison, OrganisationNameComparison
@@ -20,11 +20,12 @@ from .comparisons_values import (
     StreetComparison,
     TaxIdComparison,
 )
-from .em import estimate_prior, level_frequencies
+from .em import collapse_patterns, estimate_prior, level_frequencies
 from .explain import explain_row
 from .index import MatchIndex
 from .model import FieldParams, FitResult, Scores, build_tf_tables, compare_pairs, level_weights, score
 from .normalize import NormalizedParty, normalize_record, normalize_records
+from .parallel import default_workers, gc_paused, map_forked
 from .records import PartyRecord
 from .training import train_m
 
@@ -97,12 +98,15 @@ class Matcher:
         max_block_size: int = 25,
         random_pairs: int = 200_000,
         seed: int = 0,
+        workers: int | None = None,
     ) -> None:
         self.comparisons: tuple[Comparison, ...] = tuple(comparisons or default_comparisons())
         self.rules = dict(rules or DEFAULT_RULES)
         self.max_block_size = fitted.max_block_size if fitted else max_block_size
         self.random_pairs = random_pairs
         self.seed = seed
+        # Processes a batch's comparisons and scores are spread over (`parallel.run_chunks`); 1 = none.
+        self.workers = default_workers() if workers is None else max(1, workers)
         self._fitted = fitted
 
     # -- parameters -------------------------------------------------------------------------------------
@@ -131,9 +135,12 @@ class Matcher:
         u comes from random record pairs, m from EM training sessions (see `training`), and the prior
         (probability that two random records match) from the candidate pairs with m and u fixed.
         """
-        parties = self._parties(records)
-        left, right, stats = candidate_pairs(parties, self.rules, self.max_block_size)
-        return self._fit_prepared(parties, Columns(parties), left, right, stats)
+        with gc_paused():
+            parties = self._parties(records)
+            left, right, stats = candidate_pairs(
+                parties, self.rules, self.max_block_size, workers=self.workers
+            )
+            return self._fit_prepared(parties, Columns(parties), left, right, stats)
 
     def _fit_prepared(
         self,
@@ -154,7 +161,13 @@ class Matcher:
             start = np.array([0.0] + [max(lv.m_prior, 1e-3) for lv in c.levels[1:]])
             m_init.append(start / start.sum())
         m, sessions = train_m(
-            self.comparisons, cols, m_init, u, max_block_size=self.max_block_size, seed=self.seed
+            self.comparisons,
+            cols,
+            m_init,
+            u,
+            max_block_size=self.max_block_size,
+            seed=self.seed,
+            workers=self.workers,
         )
         fields = [
             FieldParams(
@@ -166,16 +179,21 @@ class Matcher:
             )
             for f, c in enumerate(self.comparisons)
         ]
-        gamma = (compared or compare_pairs(self.comparisons, cols, left, right))[0]
-        log_bf = np.zeros(len(left))
+        gamma = (compared or compare_pairs(self.comparisons, cols, left, right, workers=self.workers))[0]
+        # The prior's fixed point runs over the distinct comparison patterns (thousands) weighted by how
+        # many pairs show each, not over every candidate pair (tens of millions) at every iteration.
+        patterns, counts = collapse_patterns(gamma, n_levels)
+        log_bf = np.zeros(len(patterns))
         for f, c in enumerate(self.comparisons):
-            log_bf += level_weights(c, fields[f])[gamma[:, f]] * np.log(2.0)
+            log_bf += level_weights(c, fields[f])[patterns[:, f]] * np.log(2.0)
         # Only a person and a person, or an organisation and an organisation, can be one customer:
         # counting mixed pairs too would dilute the prior by the share of pairs that can never match.
         people = sum(1 for p in parties if p.kind == "person")
         others = len(parties) - people
         total_pairs = (people * (people - 1) + others * (others - 1)) / 2
-        prior = estimate_prior(log_bf, total_pairs, start=min(0.5, len(parties) / max(total_pairs, 1.0)))
+        prior = estimate_prior(
+            log_bf, total_pairs, start=min(0.5, len(parties) / max(total_pairs, 1.0)), counts=counts
+        )
         self._fitted = FitResult(
             fields=fields,
             prior=prior,
@@ -194,7 +212,14 @@ class Matcher:
     # -- scoring ----------------------------------------------------------------------------------------
 
     def _parties(self, records: Sequence[PartyRecord]) -> list[NormalizedParty]:
-        return normalize_records(records)
+        workers = self.workers if len(records) >= PARALLEL_MIN_RECORDS else 1
+        if workers == 1:
+            return normalize_records(records)
+        # Contiguous shares, so the concatenation keeps the records' order.
+        size = -(-len(records) // workers)
+        shares = [range(start, min(start + size, len(records))) for start in range(0, len(records), size)]
+        parts = map_forked(shares, lambda share: normalize_records([records[i] for i in share]), workers)
+        return [party for part in parts for party in part]
 
     def candidate_pairs(self, records: Sequence[PartyRecord]) -> np.ndarray:
         """Candidate pairs of record positions as an (n, 2) int64 array (left < right)."""
@@ -243,34 +268,46 @@ class Matcher:
 
         Records are normalised and blocked once, for fitting (when not fitted yet) and scoring alike.
         """
-        parties = self._parties(records)
-        cols = Columns(parties)
-        left, right, stats = candidate_pairs(parties, self.rules, self.max_block_size)
-        compared = compare_pairs(self.comparisons, cols, left, right)
-        if self._fitted is None:
-            self._fit_prepared(parties, cols, left, right, stats, compared)
-        scores = score(self.fitted, self.comparisons, cols, left, right, compared, per_field=False)
-        del compared  # the TF codes: only the levels (kept in scores) are needed from here on
-
-        def rescore(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            return self.score_columns(cols, a, b).probability
-
-        labels = cluster_pairs(
-            len(parties), left, right, scores.probability, merge_threshold, review_threshold, rescore
-        )
-        groups: dict[int, list[str]] = {}
-        for position, label in enumerate(labels.tolist()):
-            groups.setdefault(label, []).append(records[position].id)
-        split_strong = (scores.probability >= merge_threshold) & (labels[left] != labels[right])
-        middle = (scores.probability >= review_threshold) & (scores.probability < merge_threshold)
-        review = [
-            ReviewPair(records[a].id, records[b].id, float(p))
-            for a, b, p in zip(
-                left[middle | split_strong], right[middle | split_strong],
-                scores.probability[middle | split_strong], strict=True,
+        with gc_paused():
+            parties = self._parties(records)
+            cols = Columns(parties)
+            left, right, stats = candidate_pairs(
+                parties, self.rules, self.max_block_size, workers=self.workers
             )
-        ]  # fmt: skip
-        review.sort(key=lambda r: -r.probability)
+            compared = compare_pairs(self.comparisons, cols, left, right, workers=self.workers)
+            if self._fitted is None:
+                self._fit_prepared(parties, cols, left, right, stats, compared)
+            scores = score(
+                self.fitted,
+                self.comparisons,
+                cols,
+                left,
+                right,
+                compared,
+                per_field=False,
+                workers=self.workers,
+            )
+            del compared  # the TF codes: only the levels (kept in scores) are needed from here on
+
+            def rescore(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+                return self.score_columns(cols, a, b).probability
+
+            labels = cluster_pairs(
+                len(parties), left, right, scores.probability, merge_threshold, review_threshold, rescore
+            )
+            groups: dict[int, list[str]] = {}
+            for position, label in enumerate(labels.tolist()):
+                groups.setdefault(label, []).append(records[position].id)
+            split_strong = (scores.probability >= merge_threshold) & (labels[left] != labels[right])
+            middle = (scores.probability >= review_threshold) & (scores.probability < merge_threshold)
+            review = [
+                ReviewPair(records[a].id, records[b].id, float(p))
+                for a, b, p in zip(
+                    left[middle | split_strong], right[middle | split_strong],
+                    scores.probability[middle | split_strong], strict=True,
+                )
+            ]  # fmt: skip
+            review.sort(key=lambda r: -r.probability)
         return Resolution(list(groups.values()), review, labels, scores)
 
     def index(self, records: Sequence[PartyRecord]) -> MatchIndex:

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from .blocking import sorted_unique
 from .columns import Columns
-from .comparisons import MISSING, Comparison
+from .comparisons import MISSING, NO_TF, Comparison
+from .parallel import run_chunks, shared_zeros
 
 TF_MIN_ADJUSTMENT = -10.0
 TF_MAX_ADJUSTMENT = 5.0  # a rare value is good evidence, but typos also create rare values
@@ -157,28 +157,52 @@ def prior_weight(fit: FitResult) -> float:
     return math.log2(fit.prior / (1.0 - fit.prior))
 
 
-# Pairs compared, and weighed, at a time (memory per batch run, not per pair; see below).
+# Pairs compared, and weighed, at a time (memory per batch run, not per pair; see below). Smaller chunks
+# when several processes share the work, so that none of them is left with one chunk more for long.
 COMPARE_CHUNK = 2_000_000
+PARALLEL_CHUNK = 500_000
 SCORE_CHUNK = 1_000_000
 
 
 def compare_pairs(
-    comparisons: Sequence[Comparison], cols: Columns, left: np.ndarray, right: np.ndarray
+    comparisons: Sequence[Comparison],
+    cols: Columns,
+    left: np.ndarray,
+    right: np.ndarray,
+    workers: int = 1,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The comparison-level matrix (pairs x fields, int8) and per field the TF value codes (int32; empty
-    for a comparison without TF adjustment: tens of millions of pairs make every byte per pair count)."""
-    gamma = np.zeros((len(left), len(comparisons)), dtype=np.int8)
-    tf_codes = [np.zeros(0 if c.tf_level is None else len(left), dtype=np.int32) for c in comparisons]
+    for a comparison without TF adjustment: tens of millions of pairs make every byte per pair count).
+
+    With `workers` > 1 and at least two chunks of pairs, the chunks are shared between forked processes
+    (see `parallel.run_chunks`) and the results live in shared memory."""
+    parallel = workers > 1 and len(left) > COMPARE_CHUNK
+    zeros = shared_zeros if parallel else np.zeros
+    gamma = zeros((len(left), len(comparisons)), dtype=np.int8)
+    # Only the fields whose shared value cannot be read back from the records (see `_SharedValues`).
+    stored = [c.tf_level is not None and c.record_tf_codes(cols) is None for c in comparisons]
+    tf_codes = [zeros(len(left) if keep else 0, dtype=np.int32) for keep in stored]
+    if parallel:
+        # Encodings are built lazily by the comparisons; building them here, on a sample of the pairs,
+        # means every process inherits them instead of each building its own.
+        sample = np.linspace(0, len(left) - 1, num=min(len(left), 50_000)).astype(np.int64)
+        for comparison in comparisons:
+            comparison.compare(cols, left[sample], right[sample])
+
     # A chunk of pairs at a time: a comparison's temporaries (value combinations, distinct value pairs,
     # the strings handed to rapidfuzz) grow with the pairs it is given, and at 6M pairs they were most of
     # the peak memory of a batch run.
-    for start in range(0, len(left), COMPARE_CHUNK):
-        part = slice(start, start + COMPARE_CHUNK)
+    size = PARALLEL_CHUNK if parallel else COMPARE_CHUNK
+
+    def compare_chunk(start: int) -> None:
+        part = slice(start, start + size)
         for f, comparison in enumerate(comparisons):
             result = comparison.compare(cols, left[part], right[part])
             gamma[part, f] = result.levels
-            if comparison.tf_level is not None:
+            if stored[f]:
                 tf_codes[f][part] = result.tf_codes
+
+    run_chunks(range(0, len(left), size), compare_chunk, workers if parallel else 1)
     return gamma, tf_codes
 
 
@@ -190,36 +214,45 @@ def score(
     right: np.ndarray,
     compared: tuple[np.ndarray, list[np.ndarray]] | None = None,
     per_field: bool = True,
+    workers: int = 1,
 ) -> Scores:
     """Score pairs (left[k], right[k]) of the records behind `cols` with fitted parameters.
 
     `compared` is `compare_pairs` output for these pairs when already computed (fitting needs it too).
     With `per_field` False the per-field weights are not kept (``weights`` and ``tf_adjustments`` are
-    empty): batch resolution needs totals only, and explanations recompute their pair.
+    empty): batch resolution needs totals only, and explanations recompute their pair. `workers` as for
+    `compare_pairs` (totals only: the per-field arrays are built in one piece).
     """
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
-    gamma, tf_codes = compared if compared is not None else compare_pairs(comparisons, cols, left, right)
+    if compared is None:
+        compared = compare_pairs(comparisons, cols, left, right, workers=workers)
+    gamma, tf_codes = compared
     tables = [level_weights(c, fit.params(c.name)) for c in comparisons]
-    adjustments = [
-        _tf_adjustments(fit, c, cols, codes) for c, codes in zip(comparisons, tf_codes, strict=True)
-    ]
+    adjustments = [_tf_adjustments(fit, c, cols) for c in comparisons]
+    shared = _SharedValues(comparisons, cols, gamma, tf_codes, left)
     base = prior_weight(fit)
     if not per_field:
         # Only totals: field weights are built a chunk of pairs at a time and dropped, so memory per pair
         # is what the caller keeps (ids, levels, total, probability), not 12 float columns more.
-        total = np.empty(len(left), dtype=np.float64)
-        dependence = np.empty(len(left), dtype=np.float64)
-        for start in range(0, len(left), SCORE_CHUNK):
-            part = slice(start, start + SCORE_CHUNK)
-            weights, _tf = _field_weights(comparisons, gamma[part], tables, tf_codes, adjustments, part)
+        parallel = workers > 1 and len(left) > SCORE_CHUNK
+        zeros = shared_zeros if parallel else np.zeros
+        total = zeros(len(left), dtype=np.float64)
+        dependence = zeros(len(left), dtype=np.float64)
+        size = PARALLEL_CHUNK if parallel else SCORE_CHUNK
+
+        def score_chunk(start: int) -> None:
+            part = slice(start, start + size)
+            weights, _tf = _field_weights(comparisons, gamma[part], tables, shared, adjustments, part)
             dependence[part] = _dependence_correction(comparisons, gamma[part], weights)
             total[part] = base + weights.sum(axis=1, dtype=np.float64) + dependence[part]
+
+        run_chunks(range(0, len(left), size), score_chunk, workers if parallel else 1)
         empty = np.zeros((0, len(comparisons)), dtype=np.float32)
         return Scores(
             left, right, gamma, empty, empty, dependence, base, total, probability_from_weight(total)
         )
-    weights, tf_adj = _field_weights(comparisons, gamma, tables, tf_codes, adjustments, slice(None))
+    weights, tf_adj = _field_weights(comparisons, gamma, tables, shared, adjustments, slice(None))
     dependence = _dependence_correction(comparisons, gamma, weights)
     total = base + weights.sum(axis=1, dtype=np.float64) + dependence
     return Scores(
@@ -227,23 +260,47 @@ def score(
     )
 
 
-def _tf_adjustments(
-    fit: FitResult, comparison: Comparison, cols: Columns, codes: np.ndarray
-) -> np.ndarray | None:
+class _SharedValues:
+    """The code of the value both sides share, per pair and TF-adjusted field (-1 off the TF level).
+
+    A single-valued field's shared value is the left record's own value, so it is read from the records
+    here rather than kept per pair by `compare_pairs` (at tens of millions of pairs those int32 columns
+    were a gigabyte); multi-valued fields (emails, phones) keep theirs from the comparison."""
+
+    def __init__(
+        self,
+        comparisons: Sequence[Comparison],
+        cols: Columns,
+        gamma: np.ndarray,
+        tf_codes: list[np.ndarray],
+        left: np.ndarray,
+    ) -> None:
+        self.gamma, self.tf_codes, self.left = gamma, tf_codes, left
+        self.levels = [c.level_index(c.tf_level) if c.tf_level else -1 for c in comparisons]
+        self.records = [c.record_tf_codes(cols) if c.tf_level else None for c in comparisons]
+
+    def codes(self, f: int, part: slice) -> np.ndarray | None:
+        """Shared value codes of field `f` for the pairs in `part` (None: the field has no TF level)."""
+        if self.levels[f] < 0:
+            return None
+        records = self.records[f]
+        if records is None:
+            return self.tf_codes[f][part]
+        return np.where(self.gamma[part, f] == self.levels[f], records[self.left[part]], NO_TF)
+
+
+def _tf_adjustments(fit: FitResult, comparison: Comparison, cols: Columns) -> np.ndarray | None:
     """TF adjustment (bits) per value code of one field, or None when the field has none."""
     tf = fit.tf.get(comparison.name)
-    if tf is None or comparison.tf_level is None or not len(codes):
-        return None
-    hit = codes >= 0
-    if not hit.any():
+    if tf is None or comparison.tf_level is None:
         return None
     vocab_info = comparison.tf_vocab(cols)
-    assert vocab_info is not None
+    if vocab_info is None or not len(vocab_info[0]):
+        return None
     vocab = vocab_info[0]
-    adjustment = np.zeros(len(vocab), dtype=np.float64)
-    for code in sorted_unique(codes[hit]).tolist():
-        p = tf.frequency(vocab[code])
-        adjustment[code] = math.log2(max(tf.sum_p2, 1e-12) / p)
+    # Every value of the vocabulary at once (a value held once has no entry: it counts as 1).
+    counts = np.fromiter((tf.counts.get(v, 1) for v in vocab), dtype=np.float64, count=len(vocab))
+    adjustment = np.log2(max(tf.sum_p2, 1e-12) / (counts / max(tf.total, 1)))
     return np.clip(adjustment, TF_MIN_ADJUSTMENT, TF_MAX_ADJUSTMENT)
 
 
@@ -251,7 +308,7 @@ def _field_weights(
     comparisons: Sequence[Comparison],
     gamma: np.ndarray,
     tables: list[np.ndarray],
-    tf_codes: list[np.ndarray],
+    shared: _SharedValues,
     adjustments: list[np.ndarray | None],
     part: slice,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -261,9 +318,9 @@ def _field_weights(
     for f in range(len(comparisons)):
         weights[:, f] = tables[f][gamma[:, f]]
         adjustment = adjustments[f]
-        if adjustment is None:
+        codes = shared.codes(f, part)
+        if adjustment is None or codes is None:
             continue
-        codes = tf_codes[f][part]
         hit = codes >= 0
         tf_adj[hit, f] = adjustment[codes[hit]]
     weights += tf_adj

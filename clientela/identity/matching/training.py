@@ -75,10 +75,15 @@ def train_m(
     u: list[np.ndarray],
     sessions: Sequence[Session] = DEFAULT_SESSIONS,
     max_block_size: int = 200,
-    max_pairs: int = 2_000_000,
+    max_pairs: int = 500_000,
     seed: int = 0,
+    workers: int = 1,
 ) -> tuple[list[np.ndarray], list[SessionReport]]:
-    """m per field from the sessions (fields no session could estimate keep `m_init`)."""
+    """m per field from the sessions (fields no session could estimate keep `m_init`).
+
+    A session with more than `max_pairs` pairs is sampled down to that many: half a million pairs pin
+    m to well under a percent, and comparing more only cost time (at a million records the sessions
+    had compared 10M pairs)."""
     n_levels = [len(c.levels) for c in comparisons]
     names = [c.name for c in comparisons]
     rng = np.random.default_rng(seed)
@@ -93,7 +98,7 @@ def train_m(
         if len(left) > max_pairs:
             keep = rng.choice(len(left), size=max_pairs, replace=False)
             left, right = left[keep], right[keep]
-        gamma, _ = compare_pairs(comparisons, cols, left, right)
+        gamma, _ = compare_pairs(comparisons, cols, left, right, workers=workers)
         blocked = [name in session.blocked for name in names]
         gamma[:, blocked] = 0  # agree by construction: no information about m here
         patterns, counts = collapse_patterns(gamma, n_levels)

@@ -6,10 +6,11 @@ import datetime
 
 import numpy as np
 import pytest
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from clientela.identity.matching import FieldParams, Matcher, PartyRecord, normalize_record, synthetic
 from clientela.identity.matching.blocking import candidate_pairs, pairs_within_blocks, street_key
+from clientela.identity.matching.columns import EditChars, within_one_edit
 from clientela.identity.matching.comparisons import GivenNameComparison, code_pair_scores
 from clientela.identity.matching.model import level_weights
 from clientela.identity.matching.normalize import normalize_records
@@ -97,6 +98,36 @@ def test_code_pair_scores_match_direct_comparison():
     got = code_pair_scores(a, b, strings, strings, JaroWinkler.normalized_similarity)
     expected = [JaroWinkler.normalized_similarity(strings[x], strings[y]) for x, y in zip(a, b, strict=True)]
     assert got.tolist() == pytest.approx(expected)
+
+
+def test_within_one_edit_agrees_with_damerau_levenshtein():
+    # Random short strings over a small alphabet (so that near misses of every kind are frequent),
+    # lengths 0-9, one non-Latin-1 value: the vectorised test must give DamerauLevenshtein <= 1 exactly.
+    rng = np.random.default_rng(11)
+    vocab = ["".join(rng.choice(list("abc1"), size=rng.integers(0, 10))) for _ in range(400)]
+    vocab += ["ab", "ba", "abc", "acb", "bac", "12345678", "12345687", "21345678", "1234567", "ẞab", "aẞb"]
+    chars = EditChars.build(vocab)
+    a = rng.integers(0, len(vocab), size=40_000)
+    b = rng.integers(0, len(vocab), size=40_000)
+    got = within_one_edit(chars, a, b)
+    expected = np.array(
+        [DamerauLevenshtein.distance(vocab[x], vocab[y]) <= 1 for x, y in zip(a, b, strict=True)]
+    )
+    assert got.sum() > 1000  # the case exercises near values, not only far ones
+    assert (got == expected).all()
+    pairs = {
+        ("ab", "ba"): True,
+        ("abc", "acb"): True,
+        ("abc", "bac"): True,
+        ("12345678", "21345678"): True,
+        ("12345678", "1234567"): True,
+        ("acb", "bac"): False,
+        ("ẞab", "aẞb"): True,
+        ("ab", "abc"): True,
+    }
+    index = {v: k for k, v in enumerate(vocab)}
+    for (x, y), close in pairs.items():
+        assert within_one_edit(chars, np.array([index[x]]), np.array([index[y]])).tolist() == [close], (x, y)
 
 
 def test_batch_normalisation_equals_one_by_one():
