@@ -86,6 +86,10 @@ class Columns:
         """Character matrices of an encoded field's vocabulary, for `within_one_edit`."""
         return self.derived(f"{name}__chars", lambda: EditChars.build(enc.vocab))
 
+    def char_counts(self, name: str, enc: Encoded) -> CharCounts:
+        """Character counts of an encoded field's vocabulary, for `jaro_winkler_may_reach`."""
+        return self.derived(f"{name}__counts", lambda: CharCounts.build(enc.vocab))
+
     def derived(self, name: str, build: Callable[[], Any]) -> Any:
         """Cache any other per-record array a comparison needs (lengths, parsed dates ...)."""
         if name not in self._cache:
@@ -178,3 +182,42 @@ def within_one_edit(chars: EditChars, a: np.ndarray, b: np.ndarray) -> np.ndarra
         hit[swap] = crossed
     result[close] = hit
     return result
+
+
+CHAR_BUCKETS = 32
+
+
+@dataclass(slots=True)
+class CharCounts:
+    """Per vocabulary value, how many of its characters fall in each of 32 buckets (code point mod 32)
+    and its length: an upper bound of the characters two values have in common, cheap for millions of
+    pairs (two characters in one bucket may differ, so the bound may be loose, never too low)."""
+
+    counts: np.ndarray  # (values, CHAR_BUCKETS) uint8
+    lengths: np.ndarray
+
+    @classmethod
+    def build(cls, vocab: Sequence[str]) -> CharCounts:
+        """Counts of `vocab` (capped at 255 per bucket, far beyond any name or street)."""
+        chars = EditChars.build(vocab)
+        rows, cols = np.nonzero(np.arange(chars.left.shape[1])[None, :] < chars.lengths[:, None])
+        buckets = chars.left[rows, cols].astype(np.int64) % CHAR_BUCKETS
+        flat = np.bincount(rows * CHAR_BUCKETS + buckets, minlength=len(chars.lengths) * CHAR_BUCKETS)
+        counts = np.minimum(flat, 255).astype(np.uint8).reshape(len(chars.lengths), CHAR_BUCKETS)
+        return cls(counts, chars.lengths)
+
+
+def jaro_winkler_may_reach(
+    a_counts: CharCounts, b_counts: CharCounts, a: np.ndarray, b: np.ndarray, cut: float
+) -> np.ndarray:
+    """False where the Jaro-Winkler similarity of values a[k] and b[k] is surely below `cut`.
+
+    Jaro is at most (c/|x| + c/|y| + 1) / 3 with c the characters the values share, and Winkler's
+    prefix bonus (0.1 per common leading character, at most 4) at most 0.4 * (1 - Jaro): so
+    JW <= 0.6 * Jaro + 0.4. Pairs whose bound stays under the cut need no string comparison.
+    """
+    shared = np.minimum(a_counts.counts[a], b_counts.counts[b]).sum(axis=1, dtype=np.int64)
+    la = np.maximum(a_counts.lengths[a], 1)
+    lb = np.maximum(b_counts.lengths[b], 1)
+    jaro = (shared / la + shared / lb + 1.0) / 3.0
+    return 0.6 * jaro + 0.4 >= cut - 1e-9

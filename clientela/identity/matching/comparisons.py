@@ -14,7 +14,14 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from .columns import Columns, EditChars, Encoded, within_one_edit
+from .columns import (
+    CharCounts,
+    Columns,
+    EditChars,
+    Encoded,
+    jaro_winkler_may_reach,
+    within_one_edit,
+)
 
 MISSING = 0
 NO_TF = -1
@@ -98,10 +105,16 @@ def _fuzzy_levels(
     strings: np.ndarray,
     cuts: list[tuple[float, int]],
     other: int,
+    counts: CharCounts | None = None,
 ) -> None:
     """Assign Jaro-Winkler levels to pairs selected by `todo` (value codes a/b into `strings`; cuts:
-    (min similarity, level), strongest first)."""
+    (min similarity, level), strongest first). With the values' `counts`, pairs that cannot reach the
+    weakest cut are set to `other` without comparing their strings."""
     idx = np.flatnonzero(todo)
+    if counts is not None and len(idx):
+        reach = jaro_winkler_may_reach(counts, counts, a[idx], b[idx], min(cut for cut, _ in cuts))
+        out[idx[~reach]] = other
+        idx = idx[reach]
     sim = code_pair_scores(a[idx], b[idx], strings, strings, JaroWinkler.normalized_similarity)
     assigned = np.full(len(idx), other, dtype=np.int8)
     for cut, level in reversed(cuts):
@@ -137,11 +150,19 @@ def swapped_names(cols: Columns, left: np.ndarray, right: np.ndarray, todo: np.n
     given = cols.single("given", lambda p: p.given)
     family = cols.single("family", lambda p: p.family)
     ga, gb, fa, fb = given.codes[left], given.codes[right], family.codes[left], family.codes[right]
-    todo = todo & (ga >= 0) & (gb >= 0) & (fa >= 0) & (fb >= 0)
+    # A swap changes both fields: where either is the same on both sides there is nothing to compare
+    # (most name-blocked pairs share the given name, and these two string comparisons were the
+    # costliest part of the family-name comparison).
+    todo = todo & (ga >= 0) & (gb >= 0) & (fa >= 0) & (fb >= 0) & (ga != gb) & (fa != fb)
     idx = np.flatnonzero(todo)
     hit = np.zeros(len(left), dtype=bool)
     if len(idx) == 0:
         return hit
+    g_counts, f_counts = cols.char_counts("given", given), cols.char_counts("family", family)
+    idx = idx[
+        jaro_winkler_may_reach(g_counts, f_counts, ga[idx], fb[idx], SWAP_SIMILARITY)
+        & jaro_winkler_may_reach(f_counts, g_counts, fa[idx], gb[idx], SWAP_SIMILARITY)
+    ]
     gv, fv = cols.strings("given", given), cols.strings("family", family)
     jw = JaroWinkler.normalized_similarity
     one = code_pair_scores(ga[idx], fb[idx], gv, fv, jw) >= SWAP_SIMILARITY
@@ -150,19 +171,50 @@ def swapped_names(cols: Columns, left: np.ndarray, right: np.ndarray, todo: np.n
     return hit
 
 
+SUBSET_MAX_TOKENS = 8  # values with more tokens (long company names) are compared as Python sets
+
+
+def _token_matrix(vocab: list[str]) -> np.ndarray:
+    """Each value's distinct tokens as integer codes, one row per value, padded with -1."""
+    index: dict[str, int] = {}
+    rows = [[index.setdefault(t, len(index)) for t in dict.fromkeys(v.split())] for v in vocab]
+    width = max((len(r) for r in rows), default=1) or 1
+    matrix = np.full((max(len(rows), 1), width), -1, dtype=np.int32)
+    for k, row in enumerate(rows):
+        matrix[k, : len(row)] = row
+    return matrix
+
+
 def _subset_level(
-    out: np.ndarray, todo: np.ndarray, enc: Encoded, left: np.ndarray, right: np.ndarray, level: int
+    out: np.ndarray,
+    todo: np.ndarray,
+    enc: Encoded,
+    left: np.ndarray,
+    right: np.ndarray,
+    level: int,
+    cols: Columns,
+    name: str,
 ) -> None:
-    """Token-set containment either way ("jose" inside "jose maria"), decided once per distinct pair of
-    values (`enc` holds space-separated tokens) rather than once per candidate pair."""
+    """Token-set containment either way ("jose" inside "jose maria"); `enc` holds space-separated
+    tokens. Decided on token-code matrices for all pairs at once when values have few tokens, else once
+    per distinct pair of values."""
     idx = np.flatnonzero(todo & (enc.codes[left] >= 0) & (enc.codes[right] >= 0))
     if len(idx) == 0:
         return
+    tokens = cols.derived(f"{name}__tokens", lambda: _token_matrix(enc.vocab))
+    a, b = enc.codes[left[idx]], enc.codes[right[idx]]
+    if tokens.shape[1] <= SUBSET_MAX_TOKENS:
+        ta, tb = tokens[a], tokens[b]
+        same = ta[:, :, None] == tb[:, None, :]
+        a_in_b = ((ta < 0) | same.any(axis=2)).all(axis=1)
+        b_in_a = ((tb < 0) | same.any(axis=1)).all(axis=1)
+        out[idx[a_in_b | b_in_a]] = level
+        return
     width = len(enc.vocab)
-    unique, inverse = np.unique(enc.codes[left[idx]] * width + enc.codes[right[idx]], return_inverse=True)
-    sets = [frozenset(v.split()) for v in enc.vocab]
+    unique, inverse = np.unique(a * width + b, return_inverse=True)
+    sets = cols.derived(f"{name}__token_sets", lambda: [frozenset(v.split()) for v in enc.vocab])
     hit = np.array(
-        [(a <= b or b <= a) for a, b in ((sets[u // width], sets[u % width]) for u in unique.tolist())],
+        [(x <= y or y <= x) for x, y in ((sets[u // width], sets[u % width]) for u in unique.tolist())],
         dtype=bool,
     )
     out[idx[hit[inverse.reshape(-1)]]] = level
@@ -203,7 +255,8 @@ class GivenNameComparison(Comparison):
         out[nick] = 2
         rest = ~missing & ~exact & ~nick
         canon_enc = cols.single("given_canon", lambda p: p.given_canon)
-        _subset_level(out, rest & ((ntok[left] > 1) | (ntok[right] > 1)), canon_enc, left, right, 3)
+        many = (ntok[left] > 1) | (ntok[right] > 1)
+        _subset_level(out, rest & many, canon_enc, left, right, 3, cols, "given_canon")
         strings = cols.strings("given", enc)
         rest &= out == 8
         lengths = cols.derived("given_len", lambda: np.array([len(p.given) for p in cols.parties]))
@@ -214,7 +267,7 @@ class GivenNameComparison(Comparison):
         rest &= out == 8
         out[swapped_names(cols, left, right, rest)] = 5
         rest &= out == 8
-        _fuzzy_levels(out, rest, a, b, strings, [(0.92, 6), (0.80, 7)], 8)
+        _fuzzy_levels(out, rest, a, b, strings, [(0.92, 6), (0.80, 7)], 8, cols.char_counts("given", enc))
         out[exact] = 1
         out[missing] = MISSING
         return Result(out, np.where(exact, a, NO_TF))
@@ -256,11 +309,13 @@ class FamilyNameComparison(Comparison):
         missing = (a < 0) | (b < 0)
         exact = ~missing & (a == b)
         rest = ~missing & ~exact
-        _subset_level(out, rest & ((ntok[left] > 1) | (ntok[right] > 1)), enc, left, right, 2)
+        many = (ntok[left] > 1) | (ntok[right] > 1)
+        _subset_level(out, rest & many, enc, left, right, 2, cols, "family_sorted")
         out[swapped_names(cols, left, right, rest & (out == 6))] = 3
         strings = cols.strings("family", plain)
         pa, pb = plain.codes[left], plain.codes[right]
-        _fuzzy_levels(out, rest & (out == 6), pa, pb, strings, [(0.92, 4), (0.80, 5)], 6)
+        counts = cols.char_counts("family", plain)
+        _fuzzy_levels(out, rest & (out == 6), pa, pb, strings, [(0.92, 4), (0.80, 5)], 6, counts)
         out[exact] = 1
         out[missing] = MISSING
         return Result(out, np.where(exact, a, NO_TF))
@@ -299,9 +354,10 @@ class OrganisationNameComparison(Comparison):
         missing = (a < 0) | (b < 0)
         exact = ~missing & (a == b)
         rest = ~missing & ~exact
-        _subset_level(out, rest, enc, left, right, 2)
+        _subset_level(out, rest, enc, left, right, 2, cols, "org_sorted")
         strings = cols.strings("org_sorted", enc)
-        _fuzzy_levels(out, rest & (out == 5), a, b, strings, [(0.92, 3), (0.80, 4)], 5)
+        counts = cols.char_counts("org_sorted", enc)
+        _fuzzy_levels(out, rest & (out == 5), a, b, strings, [(0.92, 3), (0.80, 4)], 5, counts)
         out[exact] = 1
         out[missing] = MISSING
         return Result(out, np.where(exact, a, NO_TF))

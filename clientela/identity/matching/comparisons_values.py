@@ -116,7 +116,9 @@ class StreetComparison(_SingleValue):
         return cols.single("street", lambda p: p.street)
 
     def _near(self, cols: Columns, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-        _fuzzy_levels(out, todo, a, b, cols.strings(self.name, self._enc(cols)), [(0.92, 2), (0.80, 3)], 4)
+        enc = self._enc(cols)
+        counts = cols.char_counts(self.name, enc)
+        _fuzzy_levels(out, todo, a, b, cols.strings(self.name, enc), [(0.92, 2), (0.80, 3)], 4, counts)
 
 
 class PostalCodeComparison(_SingleValue):
@@ -154,4 +156,7 @@ class CityComparison(_SingleValue):
         return cols.single("city", lambda p: p.city)
 
     def _near(self, cols: Columns, out: np.ndarray, todo: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-        _fuzzy_levels(out, todo, a, b, cols.strings(self.name, self._enc(cols)), [(0.90, 2)], 3)
+        enc = self._enc(cols)
+        _fuzzy_levels(
+            out, todo, a, b, cols.strings(self.name, enc), [(0.90, 2)], 3, cols.char_counts(self.name, enc)
+        )

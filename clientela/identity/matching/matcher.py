@@ -24,7 +24,7 @@ from .em import collapse_patterns, estimate_prior, level_frequencies
 from .explain import explain_row
 from .index import MatchIndex
 from .model import FieldParams, FitResult, Scores, build_tf_tables, compare_pairs, level_weights, score
-from .normalize import NormalizedParty, normalize_record, normalize_records
+from .normalize import NormalizedParty, normalize_record, normalize_records, party_fields
 from .parallel import default_workers, gc_paused, map_forked
 from .records import PartyRecord
 from .training import train_m
@@ -215,10 +215,17 @@ class Matcher:
         workers = self.workers if len(records) >= PARALLEL_MIN_RECORDS else 1
         if workers == 1:
             return normalize_records(records)
-        # Contiguous shares, so the concatenation keeps the records' order.
+        # Contiguous shares, so that the concatenation keeps the records' order; a child's records come
+        # back as plain tuples (half the pickling cost of the dataclass instances).
         size = -(-len(records) // workers)
         shares = [range(start, min(start + size, len(records))) for start in range(0, len(records), size)]
-        parts = map_forked(shares, lambda share: normalize_records([records[i] for i in share]), workers)
+        parts = map_forked(
+            shares,
+            lambda share: normalize_records([records[i] for i in share]),
+            workers,
+            pack=lambda parties: [party_fields(p) for p in parties],
+            unpack=lambda rows: [NormalizedParty(*row) for row in rows],
+        )
         return [party for part in parts for party in part]
 
     def candidate_pairs(self, records: Sequence[PartyRecord]) -> np.ndarray:

@@ -18,7 +18,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -91,12 +91,20 @@ def run_chunks(tasks: Sequence[T], work: Callable[[T], None], workers: int) -> N
         raise RuntimeError(f"{failed} of {len(children)} worker processes failed")
 
 
-def map_forked(tasks: Sequence[T], work: Callable[[T], R], workers: int) -> list[R]:
+def map_forked(
+    tasks: Sequence[T],
+    work: Callable[[T], R],
+    workers: int,
+    pack: Callable[[R], Any] | None = None,
+    unpack: Callable[[Any], R] | None = None,
+) -> list[R]:
     """`[work(task) for task in tasks]`, the tasks spread over `workers` processes like `run_chunks`.
 
     A child sends its results back pickled through a pipe (numpy arrays travel as raw buffers), so this
     suits results that are much smaller than what the work reads: pair codes from records, normalised
-    records from raw ones. A failing child makes this raise; the parent's own failure stops the children.
+    records from raw ones. `pack`/`unpack` turn a child's result into something cheaper to pickle and
+    back (plain tuples instead of dataclass instances). A failing child makes this raise; the parent's
+    own failure stops the children.
     """
     workers = max(1, min(workers, len(tasks)))
     if workers == 1 or default_workers() == 1:
@@ -114,6 +122,8 @@ def map_forked(tasks: Sequence[T], work: Callable[[T], R], workers: int) -> list
                     os.close(read)
                     with os.fdopen(write, "wb") as out:
                         mine = {k: work(tasks[k]) for k in range(w, len(tasks), workers)}
+                        if pack is not None:
+                            mine = {k: pack(v) for k, v in mine.items()}
                         pickle.dump(mine, out, protocol=pickle.HIGHEST_PROTOCOL)
                     status = 0
                 except BaseException:
@@ -131,9 +141,11 @@ def map_forked(tasks: Sequence[T], work: Callable[[T], R], workers: int) -> list
             unread.discard(read)
             with os.fdopen(read, "rb") as source:
                 try:
-                    results.update(pickle.load(source))  # noqa: S301 - written by our own fork
+                    theirs = pickle.load(source)  # noqa: S301 - written by our own fork
                 except EOFError:
                     failed += 1
+                else:
+                    results.update(theirs if unpack is None else {k: unpack(v) for k, v in theirs.items()})
             _, status = os.waitpid(pid, 0)
             failed += os.waitstatus_to_exitcode(status) != 0
         children = []

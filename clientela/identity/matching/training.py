@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .blocking import KeyFunction, block_keys, pairs_within_blocks
+from .blocking import PARALLEL_MIN_RECORDS, KeyFunction, block_keys, pairs_within_blocks
 from .columns import Columns
 from .comparisons import Comparison
 from .em import collapse_patterns, run_em
 from .model import compare_pairs
 from .normalize import NormalizedParty, is_generic_email
+from .parallel import map_forked
 
 
 def _same_name(p: NormalizedParty) -> list[str]:
@@ -86,19 +87,36 @@ def train_m(
     had compared 10M pairs)."""
     n_levels = [len(c.levels) for c in comparisons]
     names = [c.name for c in comparisons]
-    rng = np.random.default_rng(seed)
     sums = [np.zeros(k) for k in n_levels]
     weights = np.zeros(len(comparisons))
     reports: list[SessionReport] = []
-    for session in sessions:
-        keys, recs = block_keys(cols.parties, session.key)
+
+    def session_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+        keys, recs = block_keys(cols.parties, sessions[k].key)
         left, right, _ = pairs_within_blocks(keys, recs, max_block_size)
-        if len(left) == 0:
-            continue
         if len(left) > max_pairs:
-            keep = rng.choice(len(left), size=max_pairs, replace=False)
+            # One generator per session: the same sample whichever process draws it.
+            keep = np.random.default_rng([seed, k]).choice(len(left), size=max_pairs, replace=False)
             left, right = left[keep], right[keep]
-        gamma, _ = compare_pairs(comparisons, cols, left, right, workers=workers)
+        return left, right
+
+    # Every session's keys in parallel (Python work over all records, one pass per session), then all
+    # their pairs compared together, so that the comparison is shared between the processes too.
+    share = workers if len(cols) >= PARALLEL_MIN_RECORDS else 1
+    pairs = map_forked(range(len(sessions)), session_pairs, share)
+    sizes = [len(left) for left, _right in pairs]
+    all_gamma, _ = compare_pairs(
+        comparisons,
+        cols,
+        np.concatenate([left for left, _ in pairs]),
+        np.concatenate([right for _, right in pairs]),
+        workers=workers,
+    )
+    starts = np.cumsum([0, *sizes])
+    for k, session in enumerate(sessions):
+        if sizes[k] == 0:
+            continue
+        gamma = all_gamma[starts[k] : starts[k + 1]]  # each session's rows are its own: edited in place
         blocked = [name in session.blocked for name in names]
         gamma[:, blocked] = 0  # agree by construction: no information about m here
         patterns, counts = collapse_patterns(gamma, n_levels)
@@ -112,7 +130,7 @@ def train_m(
             trainable=[not b and c.fixed_weights is None for b, c in zip(blocked, comparisons, strict=True)],
         )
         reports.append(
-            SessionReport(session.name, len(left), result.iterations, result.converged, result.prior)
+            SessionReport(session.name, sizes[k], result.iterations, result.converged, result.prior)
         )
         for f in range(len(comparisons)):
             if blocked[f] or comparisons[f].fixed_weights is not None or result.m_support[f] < 1.0:

@@ -10,8 +10,15 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from clientela.identity.matching import FieldParams, Matcher, PartyRecord, normalize_record, synthetic
 from clientela.identity.matching.blocking import candidate_pairs, pairs_within_blocks, street_key
-from clientela.identity.matching.columns import EditChars, within_one_edit
-from clientela.identity.matching.comparisons import GivenNameComparison, code_pair_scores
+from clientela.identity.matching.columns import (
+    CharCounts,
+    Columns,
+    EditChars,
+    Encoded,
+    jaro_winkler_may_reach,
+    within_one_edit,
+)
+from clientela.identity.matching.comparisons import GivenNameComparison, _subset_level, code_pair_scores
 from clientela.identity.matching.model import level_weights
 from clientela.identity.matching.normalize import normalize_records
 
@@ -128,6 +135,45 @@ def test_within_one_edit_agrees_with_damerau_levenshtein():
     index = {v: k for k, v in enumerate(vocab)}
     for (x, y), close in pairs.items():
         assert within_one_edit(chars, np.array([index[x]]), np.array([index[y]])).tolist() == [close], (x, y)
+
+
+def test_jaro_winkler_bound_never_drops_a_pair_that_reaches_the_cut():
+    # Names and streets as folded values, plus random strings over a small alphabet (close pairs are
+    # frequent there): wherever the similarity reaches the cut, the bound must let the pair through.
+    rng = np.random.default_rng(5)
+    vocab = ["jose", "pepe", "jose maria", "garcia lopez", "garcya lopez", "lopez garcia", "calle mayor 12",
+             "calle mayro 12", "maria", "mario", "dolores", "lola", "ñandu", "nandu", "x"]  # fmt: skip
+    vocab += ["".join(rng.choice(list("abcde "), size=rng.integers(1, 12))) for _ in range(300)]
+    counts = CharCounts.build(vocab)
+    a = rng.integers(0, len(vocab), size=30_000)
+    b = rng.integers(0, len(vocab), size=30_000)
+    sim = np.array([JaroWinkler.normalized_similarity(vocab[x], vocab[y]) for x, y in zip(a, b, strict=True)])
+    for cut in (0.8, 0.9, 0.92):
+        reach = jaro_winkler_may_reach(counts, counts, a, b, cut)
+        assert reach[sim >= cut].all(), cut
+        assert not reach[sim < cut].all()  # and it does rule pairs out
+
+
+@pytest.mark.parametrize("long_values", [False, True])
+def test_token_subset_level_matches_set_containment(long_values):
+    rng = np.random.default_rng(8)
+    words = ["jose", "maria", "garcia", "lopez", "de", "la", "cruz", "ana"]
+    vocab = sorted({" ".join(rng.choice(words, size=rng.integers(1, 4))) for _ in range(200)})
+    if long_values:  # a value over the matrix width takes the per-distinct-pair path
+        vocab.append(" ".join(f"w{k}" for k in range(12)))
+        vocab.append("w3 w7")
+    codes = np.arange(len(vocab))
+    enc = Encoded(vocab, codes)
+    left = rng.integers(0, len(vocab), size=5000)
+    right = rng.integers(0, len(vocab), size=5000)
+    if long_values:
+        left[:2], right[:2] = len(vocab) - 2, len(vocab) - 1
+    out = np.zeros(5000, dtype=np.int8)
+    _subset_level(out, np.ones(5000, dtype=bool), enc, left, right, 7, Columns([]), "test")
+    sets = [frozenset(v.split()) for v in vocab]
+    expected = [sets[a] <= sets[b] or sets[b] <= sets[a] for a, b in zip(left, right, strict=True)]
+    assert (out == 7).tolist() == expected
+    assert 100 < sum(expected) < 4900
 
 
 def test_batch_normalisation_equals_one_by_one():
