@@ -49,10 +49,10 @@ class Columns:
         """Encode one string per record ("" means missing)."""
         if name not in self._cache:
             index: dict[str, int] = {}
-            codes = np.empty(len(self.parties), dtype=np.int64)
-            for r, party in enumerate(self.parties):
-                value = getter(party)
-                codes[r] = index.setdefault(value, len(index)) if value else -1
+            code = index.setdefault
+            # A list, then one array: assigning numpy items one by one cost twice as much.
+            values = [getter(party) for party in self.parties]
+            codes = np.array([code(v, len(index)) if v else -1 for v in values], dtype=np.int64)
             self._cache[name] = Encoded(list(index), codes)
         return self._cache[name]
 
@@ -68,11 +68,17 @@ class Columns:
             offsets = np.zeros(len(self.parties) + 1, dtype=np.int64)
             flat: list[int] = []
             flags: list[bool] = []
+            code, add, add_flag = index.setdefault, flat.append, flags.append
+            counts = np.zeros(len(self.parties), dtype=np.int64)
             for r, party in enumerate(self.parties):
-                for value in getter(party):
-                    flat.append(index.setdefault(value, len(index)))
-                    flags.append(bool(flag(party, value)) if flag else False)
-                offsets[r + 1] = len(flat)
+                values = getter(party)
+                if not values:
+                    continue
+                counts[r] = len(values)
+                for value in values:
+                    add(code(value, len(index)))
+                    add_flag(bool(flag(party, value)) if flag else False)
+            np.cumsum(counts, out=offsets[1:])
             self._cache[name] = MultiEncoded(
                 list(index), offsets, np.asarray(flat, dtype=np.int64), np.asarray(flags, dtype=bool)
             )
@@ -89,6 +95,15 @@ class Columns:
     def char_counts(self, name: str, enc: Encoded) -> CharCounts:
         """Character counts of an encoded field's vocabulary, for `jaro_winkler_may_reach`."""
         return self.derived(f"{name}__counts", lambda: CharCounts.build(enc.vocab))
+
+    def cached(self) -> dict[str, Any]:
+        """Every encoding built so far, by name."""
+        return dict(self._cache)
+
+    def adopt(self, built: dict[str, Any]) -> None:
+        """Take encodings built elsewhere from the same records (another process); ones built here win."""
+        for name, value in built.items():
+            self._cache.setdefault(name, value)
 
     def derived(self, name: str, build: Callable[[], Any]) -> Any:
         """Cache any other per-record array a comparison needs (lengths, parsed dates ...)."""

@@ -18,7 +18,7 @@ import numpy as np
 
 from .columns import Columns
 from .comparisons import MISSING, NO_TF, Comparison
-from .parallel import run_chunks, shared_zeros
+from .parallel import map_forked, run_chunks, shared_zeros
 
 TF_MIN_ADJUSTMENT = -10.0
 TF_MAX_ADJUSTMENT = 5.0  # a rare value is good evidence, but typos also create rare values
@@ -183,11 +183,7 @@ def compare_pairs(
     stored = [c.tf_level is not None and c.record_tf_codes(cols) is None for c in comparisons]
     tf_codes = [zeros(len(left) if keep else 0, dtype=np.int32) for keep in stored]
     if parallel:
-        # Encodings are built lazily by the comparisons; building them here, on a sample of the pairs,
-        # means every process inherits them instead of each building its own.
-        sample = np.linspace(0, len(left) - 1, num=min(len(left), 50_000)).astype(np.int64)
-        for comparison in comparisons:
-            comparison.compare(cols, left[sample], right[sample])
+        _build_encodings(comparisons, cols, left, right, workers)
 
     # A chunk of pairs at a time: a comparison's temporaries (value combinations, distinct value pairs,
     # the strings handed to rapidfuzz) grow with the pairs it is given, and at 6M pairs they were most of
@@ -204,6 +200,25 @@ def compare_pairs(
 
     run_chunks(range(0, len(left), size), compare_chunk, workers if parallel else 1)
     return gamma, tf_codes
+
+
+def _build_encodings(
+    comparisons: Sequence[Comparison], cols: Columns, left: np.ndarray, right: np.ndarray, workers: int
+) -> None:
+    """Build every encoding the comparisons will read before the chunks are shared out, so that each
+    worker inherits them instead of building its own. Encodings are built lazily by the comparisons:
+    each one runs on a sample of the pairs, the comparisons spread over the processes (at a million
+    records, reading every field of every record took half a minute in one process), and what a
+    child built comes back pickled into `cols`."""
+    sample = np.linspace(0, len(left) - 1, num=min(len(left), 50_000)).astype(np.int64)
+    before = set(cols.cached())
+
+    def build(k: int) -> dict[str, Any]:
+        comparisons[k].compare(cols, left[sample], right[sample])
+        return {key: value for key, value in cols.cached().items() if key not in before}
+
+    for built in map_forked(range(len(comparisons)), build, workers):
+        cols.adopt(built)
 
 
 def score(
