@@ -344,7 +344,8 @@ def _peak_mb() -> float:
 
 
 class _MemorySampler:
-    """Largest total memory of this process and its children (forked workers), sampled every 0.2 s.
+    """Largest total memory of this process and its children (forked workers), sampled every second
+    (reading smaps_rollup walks the page tables: every 0.2 s it slowed the run it measured by a tenth).
 
     Each process's proportional set size (PSS, /proc/<pid>/smaps_rollup) counts a page shared by k
     processes as 1/k in each, so the sum is what the processes occupy together: copy-on-write pages
@@ -377,7 +378,7 @@ class _MemorySampler:
             return []
 
     def _run(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._stop.wait(1.0):
             total = self._pss(self._pid) + sum(self._pss(c) for c in self._children())
             self.peak = max(self.peak, total)
 
@@ -441,7 +442,7 @@ def run_scale(n: int, queries: int = 1000, profile: str | None = None, workers: 
     peak = max(_peak_mb(), sampler.peak)
     print(
         f"worker processes: {matcher.workers}; peak of this process {_peak_mb():.0f} MB (RSS), of all "
-        f"processes together {sampler.peak:.0f} MB (PSS, sampled every 0.2 s); the table gives the larger"
+        f"processes together {sampler.peak:.0f} MB (PSS, sampled every second); the table gives the larger"
     )
     codes: dict[str, int] = {}
     entities = np.array([codes.setdefault(synthetic.true_entity(r.id), len(codes)) for r in records])

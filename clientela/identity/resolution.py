@@ -11,6 +11,8 @@ Thresholds are match probabilities. Settings read (with their defaults):
 * ``CLIENTELA_IDENTITY_REVIEW_THRESHOLD`` (0.5): pairs at or above it (and below the merge threshold) go to
   the review queue.
 * ``CLIENTELA_IDENTITY_AUTO_MERGE`` (False): the default of ``--auto-merge`` / the admin button.
+* ``CLIENTELA_IDENTITY_WORKERS`` (None: the CPUs this process may use, at most 4): processes a large run
+  (50,000 customers or more) spreads its matching over; 1 keeps it in the worker's own process.
 """
 
 from __future__ import annotations
@@ -438,7 +440,7 @@ def _execute(run: ResolutionRun, actor: Actor, report: _Reporter) -> None:
 
     clusters: list[list[int]] = []
     review_pairs: list[Pair] = []
-    matcher = Matcher()
+    matcher = Matcher(workers=getattr(settings, "CLIENTELA_IDENTITY_WORKERS", None))
     if len(records) >= 2:  # the matcher cannot fit on fewer
         report("match", 0, None, force=True)
         found, to_review = matcher.resolve(list(records.values()), run.merge_threshold, run.review_threshold)

@@ -177,11 +177,15 @@ def within_one_edit(chars: EditChars, a: np.ndarray, b: np.ndarray) -> np.ndarra
     """
     result = np.zeros(len(a), dtype=bool)
     la, lb = chars.lengths[a], chars.lengths[b]
-    close = np.flatnonzero(np.abs(la - lb) <= 1)
+    width = chars.left.shape[1]
+    # One edit leaves the first or the last character in place unless the values have at most two
+    # characters: pairs differing at both ends (most pairs of different tax ids or dates) stop here,
+    # before the full rows are compared.
+    ends = (chars.left[a, 0] == chars.left[b, 0]) | (chars.right[a, width - 1] == chars.right[b, width - 1])
+    close = np.flatnonzero((np.abs(la - lb) <= 1) & (ends | (np.maximum(la, lb) <= 2)))
     if not len(close):
         return result
     a, b, la, lb = a[close], b[close], la[close], lb[close]
-    width = chars.left.shape[1]
     shortest, longest = np.minimum(la, lb), np.maximum(la, lb)
     same = chars.left[a] == chars.left[b]
     prefix = np.where(same.all(axis=1), width, same.argmin(axis=1))
