@@ -43,6 +43,33 @@ def shared_zeros(shape: int | tuple[int, ...], dtype: type | np.dtype) -> np.nda
     return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)
 
 
+def _fork(body: Callable[[], None]) -> int:
+    """Run `body` in a forked child and return its pid; the child exits 0 when it returns, 1 on error."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
+        status = 1
+        try:
+            body()
+            status = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            # No atexit handlers, no flushing of the parent's buffers, no database teardown: the child
+            # only computed into shared memory or its pipe.
+            os._exit(status)
+    return pid
+
+
+def _stop(pids: Sequence[int]) -> None:
+    """Kill the children and reap them (the caller is failing: their work is of no use)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for pid in pids:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
 def run_chunks(tasks: Sequence[T], work: Callable[[T], None], workers: int) -> None:
     """Call `work(task)` for every task, spread over `workers` processes (the caller's included).
 
@@ -57,31 +84,21 @@ def run_chunks(tasks: Sequence[T], work: Callable[[T], None], workers: int) -> N
             work(task)
         return
     children: list[int] = []
+
+    def share(w: int) -> Callable[[], None]:
+        def body() -> None:
+            for task in tasks[w::workers]:
+                work(task)
+
+        return body
+
     try:
         for w in range(1, workers):
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
-                status = 1
-                try:
-                    for task in tasks[w::workers]:
-                        work(task)
-                    status = 0
-                except BaseException:
-                    traceback.print_exc()
-                finally:
-                    # No atexit handlers, no flushing of the parent's buffers, no database teardown:
-                    # the child only computed into shared memory.
-                    os._exit(status)
-            children.append(pid)
+            children.append(_fork(share(w)))
         for task in tasks[0::workers]:
             work(task)
     except BaseException:
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        for pid in children:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+        _stop(children)
         raise
     failed = 0
     for pid in children:
@@ -115,21 +132,16 @@ def map_forked(
     try:
         for w in range(1, workers):
             read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - runs in the child
-                status = 1
-                try:
-                    os.close(read)
-                    with os.fdopen(write, "wb") as out:
-                        mine = {k: work(tasks[k]) for k in range(w, len(tasks), workers)}
-                        if pack is not None:
-                            mine = {k: pack(v) for k, v in mine.items()}
-                        pickle.dump(mine, out, protocol=pickle.HIGHEST_PROTOCOL)
-                    status = 0
-                except BaseException:
-                    traceback.print_exc()
-                finally:
-                    os._exit(status)
+
+            def send(w: int = w, read: int = read, write: int = write) -> None:
+                os.close(read)
+                with os.fdopen(write, "wb") as out:
+                    mine = {k: work(tasks[k]) for k in range(w, len(tasks), workers)}
+                    if pack is not None:
+                        mine = {k: pack(v) for k, v in mine.items()}
+                    pickle.dump(mine, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+            pid = _fork(send)
             os.close(write)
             children.append((pid, read))
             unread.add(read)
@@ -152,12 +164,7 @@ def map_forked(
         if failed:
             raise RuntimeError(f"{failed} worker processes failed")
     except BaseException:
-        for pid, _read in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        for pid, _read in children:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+        _stop([pid for pid, _read in children])
         for read in unread:
             os.close(read)
         raise
