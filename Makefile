@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := config.settings
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# The suite runs in one pytest process per CPU (pytest-xdist), each with its own test database.
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint format messages venv clean-db bench
 
@@ -43,7 +45,7 @@ chromium:
 
 test: $(STAMP) chromium lint
 	$(BIN)/clientela compile_catalogs --verbosity 0
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/demo.py
