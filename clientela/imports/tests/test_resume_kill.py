@@ -1,4 +1,4 @@
-"""An import killed with SIGKILL halfway through 30,000 rows, then run again, ends with every row
+"""An import killed with SIGKILL halfway through 100,000 rows, then run again, ends with every row
 imported exactly once: no duplicated customer, no customer without its contact points, link or record.
 
 The import runs as a real ``clientela import`` process against a database of its own (a file for
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-ROWS = 30_000  # above the size that gets a reader process (prepare.PARALLEL_MIN_ROWS)
+ROWS = 100_000
 PHONES = 2  # every row has an email and a mobile
 
 
