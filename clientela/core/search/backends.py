@@ -1,4 +1,5 @@
-"""Database-specific halves of the search index: SQLite FTS5 (trigram) and PostgreSQL (pg_trgm).
+"""Database-specific halves of the search index: SQLite FTS5 (trigram) and PostgreSQL (pg_trgm, plus a
+full-text index of the name words for word starts and whole words).
 
 Besides the three searchable columns each row carries ``card``, a short unindexed text the caller
 stores with the document (for parties: what a search result shows), so a search needs no second read.
@@ -6,6 +7,7 @@ stores with the document (for parties: what a search result shows), so a search 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -67,8 +69,27 @@ class SqliteBackend:
         cursor.execute(f"INSERT INTO {self.table}({self.table}) VALUES ('optimize')")
 
 
+# Name words as a full-text vector: a word start ("^mar") or a whole word ("^maria$") is an entry lookup
+# in this index (the words beginning "mar"), where the trigram index intersects posting lists of trigrams
+# that every third name holds ("  m", " ma", "mar").
+WORDS_INDEX_SQL = "CREATE INDEX IF NOT EXISTS {t}_name_words ON {t} USING gin (to_tsvector('simple', name))"
+_WORD_PATTERN = re.compile(r"\^([a-z0-9]+)(\$?)")
+
+
+def _word_query(patterns: Sequence[str]) -> str | None:
+    """A tsquery for patterns that are all word starts or whole words (``^w`` / ``^w$``), else None."""
+    terms = []
+    for pattern in patterns:
+        found = _WORD_PATTERN.fullmatch(pattern)
+        if found is None:
+            return None
+        terms.append(found[1] if found[2] else f"{found[1]}:*")
+    return " & ".join(terms) if terms else None
+
+
 class PostgresBackend:
-    """A plain table with GIN trigram indexes (pg_trgm) answering LIKE '%...%'."""
+    """A plain table with GIN trigram indexes (pg_trgm) answering LIKE '%...%', and a GIN full-text index
+    of the name words answering word starts and whole words."""
 
     def __init__(self, table: str) -> None:
         self.table = table
@@ -83,6 +104,7 @@ class PostgresBackend:
                 f"CREATE INDEX IF NOT EXISTS {t}_{c}_trgm ON {t} USING gin ({c} gin_trgm_ops)"
                 for c in COLUMNS
             ),
+            WORDS_INDEX_SQL.format(t=t),
             f"CREATE TABLE IF NOT EXISTS {t}_vocab (word text PRIMARY KEY, n integer NOT NULL)",
         ]
 
@@ -114,6 +136,14 @@ class PostgresBackend:
         self, cursor: Any, column: str, patterns: Sequence[str], limit: int
     ) -> list[tuple[int, str, str]]:
         """(id, name, card) of rows whose ``column`` contains every pattern."""
+        words = _word_query(patterns) if column == "name" else None
+        if words is not None:
+            cursor.execute(
+                f"SELECT id, name, card FROM {self.table} "
+                f"WHERE to_tsvector('simple', name) @@ to_tsquery('simple', %s) LIMIT %s",
+                [words, limit],
+            )
+            return list(cursor.fetchall())
         where = " AND ".join(f"{column} LIKE %s" for _ in patterns)
         params = [
             "%" + p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for p in patterns
