@@ -14,6 +14,41 @@ from typing import Any
 from django.db import connection
 
 COLUMNS = ("name", "contact", "ids")
+# Whole values (emails, phone digits, ids) are also kept one per row in ``<table>_values`` under a B-tree:
+# a whole value or the start of one ("^34612345678$", "^jm.garcia@") is an index lookup there, where the
+# trigram index intersects the lists of trigrams that every phone number or address shares ("612", "@gm").
+VALUE_COLUMNS = ("contact", "ids")
+_TOP = "\U0010ffff"  # sorts after every character: value < prefix + _TOP for every value starting with prefix
+
+
+def value_rows(rows: Sequence[tuple[int, str, str, str, str]]) -> list[tuple[str, str, int]]:
+    """(column, whole value, id) of documents ``(id, name, contact, ids, card)``."""
+    out = []
+    for row in rows:
+        for column, text in (("contact", row[2]), ("ids", row[3])):
+            for token in dict.fromkeys(text.split()):
+                if len(token) > 2 and token[0] == "^" and token[-1] == "$":
+                    out.append((column, token[1:-1], row[0]))
+    return out
+
+
+def value_lookup(column: str, patterns: Sequence[str]) -> tuple[str, str] | None:
+    """("=", value) for one whole value ``^v$``, (">=", prefix) for the start of one ``^v``, else None."""
+    if column not in VALUE_COLUMNS or len(patterns) != 1:
+        return None
+    pattern = patterns[0]
+    if not pattern.startswith("^") or len(pattern) < 2 or "^" in pattern[1:] or " " in pattern:
+        return None
+    if pattern.endswith("$"):
+        return ("=", pattern[1:-1]) if "$" not in pattern[1:-1] and len(pattern) > 2 else None
+    return (">=", pattern[1:]) if "$" not in pattern else None
+
+
+def _value_where(lookup: tuple[str, str]) -> tuple[str, list[str]]:
+    op, value = lookup
+    if op == "=":
+        return "v.value = %s", [value]
+    return "v.value >= %s AND v.value < %s", [value, value + _TOP]
 
 
 class SqliteBackend:
@@ -27,26 +62,42 @@ class SqliteBackend:
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table} "
             "USING fts5(name, contact, ids, card UNINDEXED, tokenize='trigram')",
             f"CREATE TABLE IF NOT EXISTS {self.table}_vocab (word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID",
+            *self.values_sql(),
+        ]
+
+    def values_sql(self) -> list[str]:
+        t = self.table
+        return [
+            f"CREATE TABLE IF NOT EXISTS {t}_values (col TEXT NOT NULL, value TEXT NOT NULL, id INTEGER NOT NULL, "
+            "PRIMARY KEY (col, value, id)) WITHOUT ROWID",
+            f"CREATE INDEX IF NOT EXISTS {t}_values_id ON {t}_values (id)",
         ]
 
     def drop_sql(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {self.table}", f"DROP TABLE IF EXISTS {self.table}_vocab"]
+        return [f"DROP TABLE IF EXISTS {self.table}{suffix}" for suffix in ("", "_vocab", "_values")]
 
     def delete(self, cursor: Any, ids: Sequence[int]) -> None:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            cursor.execute(
-                f"DELETE FROM {self.table} WHERE rowid IN ({','.join('%s' for _ in chunk)})", chunk
-            )
+            marks = ",".join("%s" for _ in chunk)
+            cursor.execute(f"DELETE FROM {self.table} WHERE rowid IN ({marks})", chunk)
+            cursor.execute(f"DELETE FROM {self.table}_values WHERE id IN ({marks})", chunk)
 
     def insert(self, cursor: Any, rows: Sequence[tuple[int, str, str, str, str]]) -> None:
         cursor.executemany(
             f"INSERT INTO {self.table}(rowid, name, contact, ids, card) VALUES (%s, %s, %s, %s, %s)", rows
         )
+        self.insert_values(cursor, value_rows(rows))
+
+    def insert_values(self, cursor: Any, rows: Sequence[tuple[str, str, int]]) -> None:
+        cursor.executemany(
+            f"INSERT OR IGNORE INTO {self.table}_values(col, value, id) VALUES (%s, %s, %s)", rows
+        )
 
     def truncate(self, cursor: Any) -> None:
         cursor.execute(f"DELETE FROM {self.table}")
         cursor.execute(f"DELETE FROM {self.table}_vocab")
+        cursor.execute(f"DELETE FROM {self.table}_values")
 
     def add_words(self, cursor: Any, counts: Iterable[tuple[str, int]]) -> None:
         cursor.executemany(
@@ -58,6 +109,15 @@ class SqliteBackend:
         self, cursor: Any, column: str, patterns: Sequence[str], limit: int
     ) -> list[tuple[int, str, str]]:
         """(id, name, card) of rows whose ``column`` contains every pattern (each >= 3 characters)."""
+        lookup = value_lookup(column, patterns)
+        if lookup is not None:
+            where, params = _value_where(lookup)
+            cursor.execute(
+                f"SELECT s.rowid, s.name, s.card FROM {self.table}_values v JOIN {self.table} s ON s.rowid = v.id "
+                f"WHERE v.col = %s AND {where} LIMIT %s",
+                [column, *params, limit],
+            )
+            return list(cursor.fetchall())
         expr = " AND ".join(f'{column} : "{p.replace(chr(34), chr(34) * 2)}"' for p in patterns)
         cursor.execute(
             f"SELECT rowid, name, card FROM {self.table} WHERE {self.table} MATCH %s LIMIT %s",
@@ -106,13 +166,24 @@ class PostgresBackend:
             ),
             WORDS_INDEX_SQL.format(t=t),
             f"CREATE TABLE IF NOT EXISTS {t}_vocab (word text PRIMARY KEY, n integer NOT NULL)",
+            *self.values_sql(),
+        ]
+
+    def values_sql(self) -> list[str]:
+        t = self.table
+        return [
+            # byte order ("C"), so that a range gives exactly the values starting with a prefix
+            f'CREATE TABLE IF NOT EXISTS {t}_values (col text NOT NULL, value text COLLATE "C" NOT NULL, '
+            "id bigint NOT NULL, PRIMARY KEY (col, value, id))",
+            f"CREATE INDEX IF NOT EXISTS {t}_values_id ON {t}_values (id)",
         ]
 
     def drop_sql(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {self.table}", f"DROP TABLE IF EXISTS {self.table}_vocab"]
+        return [f"DROP TABLE IF EXISTS {self.table}{suffix}" for suffix in ("", "_vocab", "_values")]
 
     def delete(self, cursor: Any, ids: Sequence[int]) -> None:
         cursor.execute(f"DELETE FROM {self.table} WHERE id = ANY(%s)", [list(ids)])
+        cursor.execute(f"DELETE FROM {self.table}_values WHERE id = ANY(%s)", [list(ids)])
 
     def insert(self, cursor: Any, rows: Sequence[tuple[int, str, str, str, str]]) -> None:
         cursor.executemany(
@@ -121,9 +192,16 @@ class PostgresBackend:
             "ids = excluded.ids, card = excluded.card",
             rows,
         )
+        self.insert_values(cursor, value_rows(rows))
+
+    def insert_values(self, cursor: Any, rows: Sequence[tuple[str, str, int]]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {self.table}_values(col, value, id) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            rows,
+        )
 
     def truncate(self, cursor: Any) -> None:
-        cursor.execute(f"TRUNCATE {self.table}, {self.table}_vocab")
+        cursor.execute(f"TRUNCATE {self.table}, {self.table}_vocab, {self.table}_values")
 
     def add_words(self, cursor: Any, counts: Iterable[tuple[str, int]]) -> None:
         cursor.executemany(
@@ -136,6 +214,15 @@ class PostgresBackend:
         self, cursor: Any, column: str, patterns: Sequence[str], limit: int
     ) -> list[tuple[int, str, str]]:
         """(id, name, card) of rows whose ``column`` contains every pattern."""
+        lookup = value_lookup(column, patterns)
+        if lookup is not None:
+            where, params = _value_where(lookup)
+            cursor.execute(
+                f"SELECT s.id, s.name, s.card FROM {self.table}_values v JOIN {self.table} s ON s.id = v.id "
+                f"WHERE v.col = %s AND {where} LIMIT %s",
+                [column, *params, limit],
+            )
+            return list(cursor.fetchall())
         words = _word_query(patterns) if column == "name" else None
         if words is not None:
             cursor.execute(

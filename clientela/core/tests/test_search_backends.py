@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from clientela.core.search import Doc, SearchIndex, words_text
-from clientela.core.search.backends import _word_query, backend_for
+from clientela.core.search import Doc, SearchIndex, values_text, words_text
+from clientela.core.search.backends import _word_query, backend_for, value_lookup
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +59,61 @@ def test_find_equals_the_substring_test(index, patterns):
     texts = [words_text(name) for name in NAMES]
     expected = [n + 1 for n, text in enumerate(texts) if all(p in text for p in patterns)]
     assert found == expected
+
+
+CONTACTS = [
+    ("34612345678", "612345678", "jm.garcia@ejemplo.es"),
+    ("346123456789", "ana@ejemplo.es"),
+    ("12067472286", "2067472286"),
+    ("garcia@gmail.com", "jm.garcia@gmail.com"),
+    (),
+]
+IDS = [("12345678z", "erp:c0042"), ("b12345674",), (), ("erp:c00421",), ("x" * 300,)]
+
+
+def test_value_lookup_only_for_one_whole_value_or_value_start():
+    assert value_lookup("contact", ["^612345678$"]) == ("=", "612345678")
+    assert value_lookup("ids", ["^erp:c00"]) == (">=", "erp:c00")
+    assert value_lookup("contact", ["612345678"]) is None  # a substring: trigrams
+    assert value_lookup("contact", ["^a", "^b"]) is None
+    assert value_lookup("name", ["^maria$"]) is None
+    assert value_lookup("contact", ["^$"]) is None
+
+
+@pytest.fixture
+def value_index():
+    idx = SearchIndex("test_values")
+    idx.create()
+    idx.rebuild(
+        Doc(id=n + 1, name=words_text("x"), contact=values_text(*contact), ids=values_text(*ids))
+        for n, (contact, ids) in enumerate(zip(CONTACTS, IDS, strict=True))
+    )
+    yield idx
+    idx.drop()
+
+
+@pytest.mark.parametrize(
+    ("column", "pattern"),
+    [
+        ("contact", "^612345678$"), ("contact", "^34612345678$"), ("contact", "^3461234567"),
+        ("contact", "^jm.garcia@"), ("contact", "^jm.garcia@ejemplo.es$"), ("contact", "^garcia"),
+        ("contact", "garcia@"), ("contact", "^ana@ejemplo.es$"), ("contact", "^999"), ("ids", "^erp:c0042$"),
+        ("ids", "^erp:c0042"), ("ids", "^12345678z$"), ("ids", "^xxx"), ("ids", "345678"),
+    ],
+)  # fmt: skip
+def test_values_find_equals_the_substring_test(value_index, column, pattern):
+    backend = backend_for(value_index.table)
+    with connection.cursor() as cur:
+        found = sorted({row[0] for row in backend.find(cur, column, [pattern], 100)})
+    texts = [values_text(*c) for c in CONTACTS] if column == "contact" else [values_text(*i) for i in IDS]
+    assert found == [n + 1 for n, text in enumerate(texts) if pattern in text]
+
+
+def test_values_follow_upserts_and_deletes(value_index):
+    backend = backend_for(value_index.table)
+    value_index.upsert([Doc(id=1, name=words_text("x"), contact=values_text("699000111"))])
+    value_index.delete([2])
+    with connection.cursor() as cur:
+        assert backend.find(cur, "contact", ["^612345678$"], 10) == []
+        assert [row[0] for row in backend.find(cur, "contact", ["^699000111$"], 10)] == [1]
+        assert backend.find(cur, "contact", ["^ana@"], 10) == []
