@@ -59,9 +59,11 @@ _LISTENERS: list[Callable[[list[int]], object]] = []
 
 class _Touched(threading.local):
     ids: set[int]
+    owner: object  # the outermost atomic block the ids were touched in
 
     def __init__(self) -> None:
         self.ids = set()
+        self.owner = None
 
 
 _touched = _Touched()
@@ -75,7 +77,7 @@ def register_stats_listener(listener: Callable[[list[int]], object]) -> None:
 
 
 def _deliver() -> None:
-    ids, _touched.ids = sorted(_touched.ids), set()
+    ids, _touched.ids, _touched.owner = sorted(_touched.ids), set(), None
     if ids:
         for listener in _LISTENERS:
             listener(ids)
@@ -83,10 +85,16 @@ def _deliver() -> None:
 
 def _touch(ids: Iterable[int]) -> None:
     """Every refresh adds its ids and registers a delivery; the first delivery at commit takes the whole
-    set and the others find it empty. Ids of a rolled-back savepoint may ride along with a later delivery:
-    harmless, since listeners recompute from the ledger, never increment."""
+    set and the others find it empty. Ids of a rolled-back savepoint may ride along with a later delivery
+    of the same transaction: harmless, since listeners recompute from the ledger, never increment. Ids
+    left by a transaction that rolled back as a whole (no delivery ran) are dropped when the next
+    transaction touches customers: carried over, a rolled-back import chunk's thousands of ids made the
+    next single edit a bulk re-evaluation."""
     if not _LISTENERS:
         return
+    owner = connection.atomic_blocks[0] if connection.atomic_blocks else None
+    if owner is not _touched.owner:
+        _touched.ids, _touched.owner = set(), owner
     _touched.ids.update(int(i) for i in ids)
     if connection.in_atomic_block:
         transaction.on_commit(_deliver)
