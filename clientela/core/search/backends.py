@@ -44,11 +44,21 @@ def value_lookup(column: str, patterns: Sequence[str]) -> tuple[str, str] | None
     return (">=", pattern[1:]) if "$" not in pattern else None
 
 
-def _value_where(lookup: tuple[str, str]) -> tuple[str, list[str]]:
+def find_values(
+    cursor: Any, table: str, key: str, column: str, lookup: tuple[str, str], limit: int
+) -> list[tuple[int, str, str]]:
+    """(id, name, card) of the documents holding the value (or a value starting with the prefix) of
+    ``lookup`` in ``column``; ``key`` is the document table's id column (SQLite's FTS5 table: rowid)."""
     op, value = lookup
-    if op == "=":
-        return "v.value = %s", [value]
-    return "v.value >= %s AND v.value < %s", [value, value + _TOP]
+    where, params = (
+        ("v.value = %s", [value]) if op == "=" else ("v.value >= %s AND v.value < %s", [value, value + _TOP])
+    )
+    cursor.execute(
+        f"SELECT s.{key}, s.name, s.card FROM {table}_values v JOIN {table} s ON s.{key} = v.id "
+        f"WHERE v.col = %s AND {where} LIMIT %s",
+        [column, *params, limit],
+    )
+    return list(cursor.fetchall())
 
 
 class SqliteBackend:
@@ -111,13 +121,7 @@ class SqliteBackend:
         """(id, name, card) of rows whose ``column`` contains every pattern (each >= 3 characters)."""
         lookup = value_lookup(column, patterns)
         if lookup is not None:
-            where, params = _value_where(lookup)
-            cursor.execute(
-                f"SELECT s.rowid, s.name, s.card FROM {self.table}_values v JOIN {self.table} s ON s.rowid = v.id "
-                f"WHERE v.col = %s AND {where} LIMIT %s",
-                [column, *params, limit],
-            )
-            return list(cursor.fetchall())
+            return find_values(cursor, self.table, "rowid", column, lookup, limit)
         expr = " AND ".join(f'{column} : "{p.replace(chr(34), chr(34) * 2)}"' for p in patterns)
         cursor.execute(
             f"SELECT rowid, name, card FROM {self.table} WHERE {self.table} MATCH %s LIMIT %s",
@@ -216,13 +220,7 @@ class PostgresBackend:
         """(id, name, card) of rows whose ``column`` contains every pattern."""
         lookup = value_lookup(column, patterns)
         if lookup is not None:
-            where, params = _value_where(lookup)
-            cursor.execute(
-                f"SELECT s.id, s.name, s.card FROM {self.table}_values v JOIN {self.table} s ON s.id = v.id "
-                f"WHERE v.col = %s AND {where} LIMIT %s",
-                [column, *params, limit],
-            )
-            return list(cursor.fetchall())
+            return find_values(cursor, self.table, "id", column, lookup, limit)
         words = _word_query(patterns) if column == "name" else None
         if words is not None:
             cursor.execute(
