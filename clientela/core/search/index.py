@@ -273,6 +273,16 @@ class SearchIndex:
             name_stages(words, "exact", "prefix")
             if len(shown) < limit:
                 stage("name", list(words), "substring")
+        if (
+            len(words) == 1
+            and len(words[0]) >= 4
+            and not q.email
+            and not q.phone_digits
+            and len(shown) < limit
+        ):
+            # the start of an email address typed without its "@" or a dot ("pepelu" for pepelu99@...):
+            # one lookup in the values table, after the names so that it never crowds them out
+            stage("contact", [f"^{words[0]}"], "prefix")
         if len(shown) < limit and words and not q.phone_digits:
             fixed = [self.corrections(w, per_word=1) if len(w) >= 4 else [w] for w in words]
             if all(fixed) and any(f[0] != w for f, w in zip(fixed, words, strict=True)):

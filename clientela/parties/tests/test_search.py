@@ -67,6 +67,18 @@ def test_start_of_an_email_without_at_sign_ranks_its_owner_first(admin_user, peo
     assert found[0] == people["jose"].pk and people["ana"].pk in found
 
 
+def test_start_of_an_email_typed_as_one_word_finds_its_owner(admin_user, people):
+    pepe = make_person(
+        admin_user,
+        given_names="José Luis",
+        family_name_1="Pérez",
+        contact_points=[{"kind": "email", "value": "pepelu99@gmail.com"}],
+    )
+    assert ids(admin_user, "pepelu") == [pepe.pk]
+    assert ids(admin_user, "PepeLu99") == [pepe.pk]
+    assert ids(admin_user, "pepelux") == []
+
+
 def test_tax_id(admin_user, people):
     assert ids(admin_user, "12345678-Z") == [people["jose"].pk]
     assert ids(admin_user, "b12345674") == [people["org"].pk]
