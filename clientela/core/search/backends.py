@@ -32,16 +32,21 @@ def value_rows(rows: Sequence[tuple[int, str, str, str, str]]) -> list[tuple[str
     return out
 
 
+def _anchored(pattern: str) -> tuple[str, bool] | None:
+    """(text, whole) of a pattern that is a whole word or value ``^text$`` or the start of one ``^text``."""
+    whole = pattern.endswith("$")
+    text = pattern[1 : -1 if whole else None]
+    if not pattern.startswith("^") or not text or any(c in text for c in "^$ "):
+        return None
+    return text, whole
+
+
 def value_lookup(column: str, patterns: Sequence[str]) -> tuple[str, str] | None:
     """("=", value) for one whole value ``^v$``, (">=", prefix) for the start of one ``^v``, else None."""
-    if column not in VALUE_COLUMNS or len(patterns) != 1:
+    found = _anchored(patterns[0]) if column in VALUE_COLUMNS and len(patterns) == 1 else None
+    if found is None:
         return None
-    pattern = patterns[0]
-    if not pattern.startswith("^") or len(pattern) < 2 or "^" in pattern[1:] or " " in pattern:
-        return None
-    if pattern.endswith("$"):
-        return ("=", pattern[1:-1]) if "$" not in pattern[1:-1] and len(pattern) > 2 else None
-    return (">=", pattern[1:]) if "$" not in pattern else None
+    return ("=" if found[1] else ">=", found[0])
 
 
 def find_values(
@@ -63,6 +68,8 @@ def find_values(
 
 class SqliteBackend:
     """FTS5 virtual table with the trigram tokenizer; rowid is the record id."""
+
+    KEY = "rowid"  # the documents' id column
 
     def __init__(self, table: str) -> None:
         self.table = table
@@ -121,7 +128,7 @@ class SqliteBackend:
         """(id, name, card) of rows whose ``column`` contains every pattern (each >= 3 characters)."""
         lookup = value_lookup(column, patterns)
         if lookup is not None:
-            return find_values(cursor, self.table, "rowid", column, lookup, limit)
+            return find_values(cursor, self.table, self.KEY, column, lookup, limit)
         expr = " AND ".join(f'{column} : "{p.replace(chr(34), chr(34) * 2)}"' for p in patterns)
         cursor.execute(
             f"SELECT rowid, name, card FROM {self.table} WHERE {self.table} MATCH %s LIMIT %s",
@@ -137,23 +144,25 @@ class SqliteBackend:
 # in this index (the words beginning "mar"), where the trigram index intersects posting lists of trigrams
 # that every third name holds ("  m", " ma", "mar").
 WORDS_INDEX_SQL = "CREATE INDEX IF NOT EXISTS {t}_name_words ON {t} USING gin (to_tsvector('simple', name))"
-_WORD_PATTERN = re.compile(r"\^([a-z0-9]+)(\$?)")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _word_query(patterns: Sequence[str]) -> str | None:
     """A tsquery for patterns that are all word starts or whole words (``^w`` / ``^w$``), else None."""
     terms = []
     for pattern in patterns:
-        found = _WORD_PATTERN.fullmatch(pattern)
-        if found is None:
+        found = _anchored(pattern)
+        if found is None or not _WORD.fullmatch(found[0]):
             return None
-        terms.append(found[1] if found[2] else f"{found[1]}:*")
+        terms.append(found[0] if found[1] else f"{found[0]}:*")
     return " & ".join(terms) if terms else None
 
 
 class PostgresBackend:
     """A plain table with GIN trigram indexes (pg_trgm) answering LIKE '%...%', and a GIN full-text index
     of the name words answering word starts and whole words."""
+
+    KEY = "id"
 
     def __init__(self, table: str) -> None:
         self.table = table
@@ -220,7 +229,7 @@ class PostgresBackend:
         """(id, name, card) of rows whose ``column`` contains every pattern."""
         lookup = value_lookup(column, patterns)
         if lookup is not None:
-            return find_values(cursor, self.table, "id", column, lookup, limit)
+            return find_values(cursor, self.table, self.KEY, column, lookup, limit)
         words = _word_query(patterns) if column == "name" else None
         if words is not None:
             cursor.execute(

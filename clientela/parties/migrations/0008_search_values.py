@@ -12,7 +12,7 @@ def create(apps, schema_editor):
 
     connection = schema_editor.connection
     backend = backend_for(PARTY_INDEX.table, connection.vendor)
-    key = "id" if connection.vendor == "postgresql" else "rowid"
+    key = backend.KEY
     with connection.cursor() as cursor:
         for sql in backend.values_sql():
             cursor.execute(sql)
