@@ -105,10 +105,12 @@ class TableWriter:
         self._head = (
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in self.column_names)}) VALUES "  # noqa: S608
         )
-        self._row_sql = "(" + ", ".join(["%s"] * width) + ")"
+        self.vendor = connection.vendor
+        # SQLite statements run on the driver's cursor (see ``insert``), which takes "?" placeholders
+        self._placeholder = "?" if self.vendor == "sqlite" else "%s"
+        self._row_sql = "(" + ", ".join([self._placeholder] * width) + ")"
         self._returning = f" RETURNING {qn(self.pk_column)}"
         self._statements: dict[tuple[int, bool], str] = {}
-        self.vendor = connection.vendor
         self._sequence: str | None = None
 
     @staticmethod
@@ -163,11 +165,20 @@ class TableWriter:
         if self.vendor == "postgresql":
             return self._copy(rows, returning)
         ids: list[int] = []
-        with connections[self.using].cursor() as cursor:
-            for count, params in self._batches(rows):
-                cursor.execute(self._statement(count, returning), params)
-                if returning:
-                    ids.extend(r[0] for r in cursor.fetchall())
+        connection = connections[self.using]
+        connection.ensure_connection()
+        # The driver's own cursor, with its "?" placeholders: Django's wrapper rewrites every "%s" of a
+        # statement by regular expression on each execution, a twentieth of an import's time. Its
+        # error translation is kept, so callers still catch django.db.DatabaseError.
+        with connection.wrap_database_errors:
+            cursor = connection.connection.cursor()
+            try:
+                for count, params in self._batches(rows):
+                    cursor.execute(self._statement(count, returning), params)
+                    if returning:
+                        ids.extend(r[0] for r in cursor.fetchall())
+            finally:
+                cursor.close()
         if returning and len(ids) != len(rows):
             raise RuntimeError(
                 f"{self.model._meta.label}: inserted {len(rows)} rows, got {len(ids)} ids back"
@@ -206,7 +217,8 @@ class TableWriter:
 
         connection = connections[self.using]
         ids: list[int] = []
-        with connection.cursor() as cursor:
+        # COPY runs on psycopg's own cursor: its errors are translated to Django's as any query's are
+        with connection.cursor() as cursor, connection.wrap_database_errors:
             if returning:
                 if self._sequence is None:
                     cursor.execute(
@@ -257,3 +269,37 @@ def insert_instances(
                 setattr(obj, name, now)
         obj._state.adding = False
         obj._state.db = using
+
+
+_DEFAULTS: dict[type[models.Model], tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]] = {}
+
+
+def new_instance(model: type[models.Model], **values: Any) -> Any:
+    """An unsaved instance of ``model`` with ``values`` (plain attributes: ``owner_id``, not ``owner``)
+    and every other field at its default, as ``model(**values)`` makes it.
+
+    For rows validated by the hundred thousand: ``Model.__init__`` walks every field and its descriptor
+    for each instance, about 10 µs a customer and 8 µs a contact point; this copies a dict of defaults
+    worked out once per model (callable defaults are still called for each instance)."""
+    cached = _DEFAULTS.get(model)
+    if cached is None:
+        constant: dict[str, Any] = {}
+        calls: list[tuple[str, Callable[[], Any]]] = []
+        for field in model._meta.concrete_fields:
+            if field.has_default() and callable(field.default):
+                calls.append((field.attname, field.default))
+            else:
+                constant[field.attname] = field.get_default()
+        cached = _DEFAULTS[model] = (constant, tuple(calls))
+    constant, called = cached
+    obj = model.__new__(model)
+    state = models.base.ModelState()
+    obj.__dict__.update(constant)
+    for attname, default in called:
+        obj.__dict__[attname] = default()
+    unknown = values.keys() - obj.__dict__.keys()
+    if unknown:
+        raise TypeError(f"{model._meta.label} has no field {', '.join(sorted(unknown))}")
+    obj.__dict__.update(values)
+    obj._state = state
+    return obj

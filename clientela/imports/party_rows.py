@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 
 from clientela.core.actor import Actor, Source
+from clientela.core.bulk import new_instance
 from clientela.core.changes import field_values, record_snapshot, record_update
 from clientela.core.models import ChangeAction, ObjectChange, SourceSystem
 from clientela.core.text import fold
@@ -161,7 +162,7 @@ def prepare_party(
     except ValueError as exc:
         problems.append(("kind", str(exc)))
         kind = PartyKind.PERSON
-    party = Party(kind=kind, country=country)
+    party = new_instance(Party, kind=kind, country=country)
     full = _text(values, "full_name")
     if kind == PartyKind.PERSON:
         given, family = _text(values, "given_name"), _text(values, "family_name")
@@ -189,7 +190,7 @@ def prepare_party(
     region = (country or settings.CLIENTELA_DEFAULT_REGION).upper()
     draft = PartyDraft(external_id=_text(values, "external_id")[:200], party=party)
     for column, data in _contacts(values, source, region):
-        cp = ContactPoint(**data)
+        cp = new_instance(ContactPoint, **data)
         cp_errors = Errors()
         clean_contact_point(cp, party, cp_errors, "", model_checks=False)
         if cp_errors.by_path:
