@@ -495,3 +495,30 @@ def test_a_finished_import_is_announced_once_and_a_dry_run_is_not(
     assert payload["source"] == SourceSystem.objects.get(name="Contabilidad").slug
     assert payload["entity"] == "parties" and payload["status"] == "done"
     assert payload["created"] == 2 and payload["failed"] == 1 and payload["file"] == "c.csv"
+
+
+def test_new_customers_search_documents_are_those_read_back_from_the_database(tmp_path, monkeypatch):
+    # documents of new customers are built with the drafts (in the reader process for large files)
+    from clientela.parties import search
+
+    written: list = []
+    original = search.party_index_write
+    monkeypatch.setattr(search, "party_index_write", lambda docs: (written.extend(docs), original(docs)))
+    path = write(tmp_path, "clientes.csv", (
+        "id;name;tax;email;email_2;phone;mobile;city;street\n"
+        "C-1;TALLERES PÉREZ SL;B12345674;info@talleres.es;INFO@talleres.es;912 345 678;;Madrid;Gran Vía 1\n"
+        "C-2;GARCÍA LÓPEZ, JOSÉ;12345678Z;jose@ejemplo.es;pepe@ejemplo.es;612345678;+34 622 000 111;;\n"
+        ";Ana Ruiz;;;;;0034 633 444 555;Cádiz;\n"
+    ))  # fmt: skip
+    mapping = write(tmp_path, "m.json", json.dumps({"columns": {
+        "id": "external_id", "name": "full_name", "tax": "tax_id", "email": "email", "email_2": "email_2",
+        "phone": "phone", "mobile": "mobile", "city": "city", "street": "street"}}))  # fmt: skip
+    out = run(str(path), "--source", "ERP", "--mapping", str(mapping))
+    assert "3 created" in out
+    ids = [p.pk for p in live_parties()]
+
+    def fields(doc):  # the card is a JSON object: the order of its keys follows the contacts' reading order
+        return (doc.id, doc.name, doc.contact, doc.ids, json.loads(doc.card))
+
+    assert sorted(map(fields, written)) == [fields(d) for d in search.party_documents(ids)]
+    assert all(d.contact for d in written)
