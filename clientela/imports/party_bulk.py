@@ -193,8 +193,9 @@ def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: 
     effects.extend((job.pk, "parties.party", p.pk, "create", None) for p in parties)
     effects.extend((job.pk, "parties.sourcelink", pk, "create", None) for pk in link_ids)
     effects.extend((job.pk, "imports.sourcerecord", pk, "create", None) for pk in record_ids)
-    if all(item.doc is not None for item in items):
-        return [replace(item.doc, id=party.pk) for item, party in zip(items, parties, strict=True)]
+    ready = [item.doc for item in items if item.doc is not None]
+    if len(ready) == len(items):
+        return [replace(doc, id=party.pk) for doc, party in zip(ready, parties, strict=True)]
     points_rows = (
         (cp.party_id, cp.kind, cp.normalized, cp.value, cp.is_primary, cp.city, cp.pk) for cp in points
     )

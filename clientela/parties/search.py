@@ -107,15 +107,15 @@ def _doc(
 
 def documents_for(
     parties: Iterable[Any],
-    contact_rows: Iterable[tuple[int, str, str, str, bool, str, int]],
-    link_rows: Iterable[tuple[int, str]],
+    contact_rows: Iterable[tuple[int | None, str, str, str, bool, str, int]],
+    link_rows: Iterable[tuple[int | None, str]],
 ) -> Iterator[Doc]:
     """Search documents of ``parties`` from their live contact points ``(party id, kind, normalized,
     value, is primary, city, id)`` and source links ``(party id, external id)``: read from the database,
-    or, for customers an import has just created, straight from what it wrote."""
-    contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    or, for customers an import is about to create, straight from their drafts (party id None)."""
+    contacts: dict[int | None, list[tuple[str, str]]] = defaultdict(list)
     # the card shows each party's primary email, phone and city (the oldest primary one of each)
-    primary: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
+    primary: dict[int | None, dict[str, tuple[int, str]]] = defaultdict(dict)
     for party_id, kind, normalized, value, is_primary, city, cp_id in contact_rows:
         if normalized and kind in _CONTACT_KINDS:
             contacts[party_id].append((kind, normalized))
@@ -131,7 +131,7 @@ def documents_for(
             continue
         if slot not in primary[party_id] or cp_id < primary[party_id][slot][0]:
             primary[party_id][slot] = (cp_id, shown)
-    external: dict[int, list[str]] = defaultdict(list)
+    external: dict[int | None, list[str]] = defaultdict(list)
     for party_id, external_id in link_rows:
         external[party_id].append(external_id)
     for p in parties:
