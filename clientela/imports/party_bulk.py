@@ -40,6 +40,7 @@ class Item:
     record: SourceRecord | None = None
     party_id: int | None = None
     doc: Doc | None = None  # a new customer's search document, built with the draft (see draft_document)
+    snapshots: list[dict[str, Any]] | None = None  # its change-log values (see draft_snapshots)
 
 
 def _keys(draft: PartyDraft) -> list[tuple[str, str]]:
@@ -155,6 +156,7 @@ def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: 
     records: list[tuple[Any, ...]] = []
     provenance: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
+    snapshots: list[dict[str, Any]] = []  # of the contact points, in their order
     user_id = actor.user.pk if actor.user is not None else None
     base = (user_id, actor.token_id, actor.display[:150], actor.source, actor.request_id[:64])
     party_type = ContentType.objects.get_for_model(Party).pk
@@ -163,13 +165,14 @@ def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: 
         item.party_id = party.pk
         if item.draft.tags:
             tags(party, item.draft.tags)
-        snapshot = {name: getattr(party, name) for name in ("kind", *SETTABLE, "display_name")}
-        changes.append((*base, party_type, party.pk, party.display_name[:200], party.pk, to_json(snapshot)))
+        party_snapshot, *point_snapshots = item.snapshots or draft_snapshots(item.draft)
+        changes.append((*base, party_type, party.pk, party.display_name[:200], party.pk, party_snapshot))
         provenance.extend((party.pk, f, job.source_id, job.pk) for f in SETTABLE if getattr(party, f))
-        for cp, primary in unique_contacts(item.draft):
+        for (cp, primary), snapshot in zip(unique_contacts(item.draft), point_snapshots, strict=True):
             cp.party = party
             cp.is_primary = primary
             points.append(cp)
+            snapshots.append(snapshot)
         if item.draft.external_id:
             links.append((job.source_id, item.draft.external_id, party.pk, user_id))
         records.append(
@@ -183,9 +186,8 @@ def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: 
         SourceRecord, ("source", "entity", "external_id", "raw", "digest", "party", "first_job", "last_job")
     ).insert(records, returning=True)
     TableWriter(FieldProvenance, ("party", "field", "source", "job")).insert(provenance)
-    for cp in points:
-        snapshot = {name: getattr(cp, name) for name in CONTACT_LOGGED}
-        changes.append((*base, point_type, cp.pk, cp.value[:200], cp.party_id, to_json(snapshot)))
+    for cp, snapshot in zip(points, snapshots, strict=True):
+        changes.append((*base, point_type, cp.pk, cp.value[:200], cp.party_id, snapshot))
     TableWriter(ObjectChange, CHANGE_COLUMNS, fixed={"aggregate_type": "parties.party", "action": ChangeAction.CREATE,
                                                      "field": ""}).insert(changes)  # fmt: skip
     # Undo walks effects newest first: records and links go before the customers they point at. A new
@@ -213,6 +215,19 @@ def unique_contacts(draft: PartyDraft) -> Iterator[tuple[ContactPoint, bool]]:
         have.add((cp.kind, cp.normalized))
         yield cp, cp.kind not in kinds
         kinds.add(cp.kind)
+
+
+def draft_snapshots(draft: PartyDraft) -> list[dict[str, Any]]:
+    """What the change log records of a new customer made from ``draft``: the customer's values, then
+    each contact point's (in ``unique_contacts`` order). Like the search document, worked out with the
+    draft where the row is validated."""
+    party = draft.party
+    out = [to_json({name: getattr(party, name) for name in ("kind", *SETTABLE, "display_name")})]
+    for cp, primary in unique_contacts(draft):
+        values = {name: getattr(cp, name) for name in CONTACT_LOGGED}
+        values["is_primary"] = primary
+        out.append(to_json(values))
+    return out
 
 
 def draft_document(draft: PartyDraft) -> Doc:

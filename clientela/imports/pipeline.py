@@ -31,7 +31,7 @@ from clientela.imports.duplicates import enabled as check_enabled
 from clientela.imports.jobs import ImportFailed, import_event
 from clientela.imports.mapping import parse_mapping, resolve_columns
 from clientela.imports.models import Effect, Entity, ImportJob, Mode, RowError, SourceRecord, Status
-from clientela.imports.party_bulk import Item, draft_document, insert_effects
+from clientela.imports.party_bulk import Item, draft_document, draft_snapshots, insert_effects
 from clientela.imports.prepare import Prepared, ReaderStopped, batches, parallel_allowed, prepared_chunks
 from clientela.imports.readers import ImportFileError, Limits, Row, open_table
 from clientela.imports.users import UserDirectory
@@ -139,7 +139,7 @@ class _Runner:
         item = Item(row=row, draft=draft, external_id=draft.external_id or "row:" + digest, digest=digest,
                     raw=_jsonable(row.values))  # fmt: skip
         if self.job.entity == Entity.PARTIES:
-            item.doc = draft_document(draft)
+            item.doc, item.snapshots = draft_document(draft), draft_snapshots(draft)
         return item
 
     def chunk(self, batch: list[Row], columns: dict[str, str]) -> None:

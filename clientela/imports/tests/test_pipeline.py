@@ -522,3 +522,15 @@ def test_new_customers_search_documents_are_those_read_back_from_the_database(tm
 
     assert sorted(map(fields, written)) == [fields(d) for d in search.party_documents(ids)]
     assert all(d.contact for d in written)
+    # so are the values the change log recorded for them (also worked out with the drafts)
+    from clientela.core.changes import field_values
+    from clientela.core.models import ObjectChange
+    from clientela.imports.party_rows import CONTACT_LOGGED, SETTABLE
+
+    logged = {(c.object_type.model, c.object_id): c.new_value for c in ObjectChange.objects.all()}
+    points = list(ContactPoint.objects.all())
+    assert len(points) == 9 and len(logged) == 3 + 9
+    for cp in points:
+        assert logged["contactpoint", cp.pk] == field_values(cp, CONTACT_LOGGED)
+    for party in live_parties():
+        assert logged["party", party.pk] == field_values(party, ("kind", *SETTABLE, "display_name"))
