@@ -76,7 +76,8 @@ class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Model):
             state = obj._state
-            values = {k: v for k, v in obj.__dict__.items() if k != "_state"}
+            values = obj.__dict__.copy()  # a copy in C, then one key out: a comprehension cost twice as much
+            del values["_state"]
             return _model, (type(obj), state.adding, state.db, state.fields_cache, values)
         if isinstance(obj, enum.Enum) and isinstance(obj, str):
             return str, (obj.value,)
