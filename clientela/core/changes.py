@@ -13,7 +13,6 @@ from django.db import models
 from clientela.core.actor import Actor
 from clientela.core.models import ChangeAction, ObjectChange
 
-
 _PLAIN = frozenset([str, int, float, bool])
 
 
