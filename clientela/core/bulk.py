@@ -13,6 +13,7 @@ check them) or by the same validators the services use (imports).
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -254,7 +255,8 @@ def insert_instances(
     meta = model._meta
     attnames = [meta.get_field(name).attname for name in columns]  # type: ignore[union-attr]
     writer = TableWriter(model, columns, using=using)
-    rows = [tuple(getattr(obj, a) for a in attnames) for obj in objs]
+    values = operator.attrgetter(*attnames)
+    rows = [values(obj) for obj in objs] if len(attnames) > 1 else [(values(obj),) for obj in objs]
     ids = writer.insert(rows, returning=True)
     now = writer.now
     auto = [

@@ -19,6 +19,7 @@ from django.utils import timezone
 from clientela.core.bulk import TableWriter
 from clientela.imports.interaction_rows import cell_text
 from clientela.imports.models import Entity, ImportJob, SourceRecord
+from clientela.imports.party_bulk import raw_json
 from clientela.interactions.models import Interaction
 from clientela.parties.choices import PHONE_KINDS, ContactKind
 from clientela.parties.models import ContactPoint, Party, Relationship, SourceLink
@@ -141,8 +142,8 @@ def insert_new(items: Sequence[Any], fields: Sequence[dict[str, Any]], *, job: I
         if org is not None:
             touched.add(org.pk)
     ids = TableWriter(Interaction, INTERACTION_COLUMNS).insert(rows, returning=True)
-    record_ids = TableWriter(SourceRecord, RECORD_COLUMNS).insert(
-        [(job.source_id, Entity.INTERACTIONS, i.external_id, i.raw, i.digest, pk, job.pk, job.pk)
+    record_ids = TableWriter(SourceRecord, RECORD_COLUMNS, prepared=("raw",)).insert(
+        [(job.source_id, Entity.INTERACTIONS, i.external_id, raw_json(i), i.digest, pk, job.pk, job.pk)
          for i, pk in zip(items, ids, strict=True)],
         returning=True,
     )  # fmt: skip

@@ -10,6 +10,7 @@ fails (a concurrent writer took an id meanwhile), the chunk is redone row by row
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -37,10 +38,11 @@ class Item:
     external_id: str  # the source's id, or a digest-based one for rows without it
     digest: str
     raw: dict[str, Any]
+    raw_json: str = ""  # ``raw`` as JSON text, made by the reader process for the bulk writers
     record: SourceRecord | None = None
     party_id: int | None = None
     doc: Doc | None = None  # a new customer's search document, built with the draft (see draft_document)
-    snapshots: list[dict[str, Any]] | None = None  # its change-log values (see draft_snapshots)
+    snapshots: list[str] | None = None  # its change-log values as JSON text (see draft_snapshots)
 
 
 def _keys(draft: PartyDraft) -> list[tuple[str, str]]:
@@ -127,6 +129,7 @@ CONTACT_COLUMNS = ("party", "kind", "label", "is_primary", "value", "normalized"
 CHANGE_COLUMNS = ("actor_user", "actor_token_id", "actor_label", "source", "request_id", "object_type", "object_id",
                   "object_repr", "aggregate_id", "new_value")  # fmt: skip
 EFFECT_COLUMNS = ("job", "model", "object_id", "action", "before")
+RECORD_COLUMNS = ("source", "entity", "external_id", "raw", "digest", "party", "first_job", "last_job")
 
 
 def insert_effects(effects: Sequence[Effect | tuple[Any, ...]]) -> None:
@@ -156,7 +159,7 @@ def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: 
     records: list[tuple[Any, ...]] = []
     provenance: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
-    snapshots: list[dict[str, Any]] = []  # of the contact points, in their order
+    snapshots: list[str] = []  # of the contact points, in their order
     user_id = actor.user.pk if actor.user is not None else None
     base = (user_id, actor.token_id, actor.display[:150], actor.source, actor.request_id[:64])
     party_type = ContentType.objects.get_for_model(Party).pk
@@ -169,27 +172,24 @@ def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: 
         changes.append((*base, party_type, party.pk, party.display_name[:200], party.pk, party_snapshot))
         provenance.extend((party.pk, f, job.source_id, job.pk) for f in SETTABLE if getattr(party, f))
         for (cp, primary), snapshot in zip(unique_contacts(item.draft), point_snapshots, strict=True):
-            cp.party = party
+            cp.party_id = party.pk  # the id alone: the relation's descriptor costs more than the insert
             cp.is_primary = primary
             points.append(cp)
             snapshots.append(snapshot)
         if item.draft.external_id:
             links.append((job.source_id, item.draft.external_id, party.pk, user_id))
-        records.append(
-            (job.source_id, Entity.PARTIES, item.external_id, item.raw, item.digest, party.pk, job.pk, job.pk)
-        )
+        records.append((job.source_id, Entity.PARTIES, item.external_id, raw_json(item), item.digest, party.pk,
+                        job.pk, job.pk))  # fmt: skip
     insert_instances(ContactPoint, points, CONTACT_COLUMNS)
     link_ids = TableWriter(SourceLink, ("source", "external_id", "party", "created_by")).insert(
         links, returning=True
     )
-    record_ids = TableWriter(
-        SourceRecord, ("source", "entity", "external_id", "raw", "digest", "party", "first_job", "last_job")
-    ).insert(records, returning=True)
+    record_ids = TableWriter(SourceRecord, RECORD_COLUMNS, prepared=("raw",)).insert(records, returning=True)
     TableWriter(FieldProvenance, ("party", "field", "source", "job")).insert(provenance)
     for cp, snapshot in zip(points, snapshots, strict=True):
         changes.append((*base, point_type, cp.pk, cp.value[:200], cp.party_id, snapshot))
-    TableWriter(ObjectChange, CHANGE_COLUMNS, fixed={"aggregate_type": "parties.party", "action": ChangeAction.CREATE,
-                                                     "field": ""}).insert(changes)  # fmt: skip
+    TableWriter(ObjectChange, CHANGE_COLUMNS, prepared=("new_value",), fixed={
+        "aggregate_type": "parties.party", "action": ChangeAction.CREATE, "field": ""}).insert(changes)  # fmt: skip
     # Undo walks effects newest first: records and links go before the customers they point at. A new
     # customer's contact points need no effect of their own: they stay with it in the recycle bin.
     effects.extend((job.pk, "parties.party", p.pk, "create", None) for p in parties)
@@ -217,17 +217,22 @@ def unique_contacts(draft: PartyDraft) -> Iterator[tuple[ContactPoint, bool]]:
         kinds.add(cp.kind)
 
 
-def draft_snapshots(draft: PartyDraft) -> list[dict[str, Any]]:
-    """What the change log records of a new customer made from ``draft``: the customer's values, then
-    each contact point's (in ``unique_contacts`` order). Like the search document, worked out with the
-    draft where the row is validated."""
+def draft_snapshots(draft: PartyDraft) -> list[str]:
+    """What the change log records of a new customer made from ``draft``, as JSON text: the customer's
+    values, then each contact point's (in ``unique_contacts`` order). Like the search document, worked
+    out with the draft where the row is validated."""
     party = draft.party
-    out = [to_json({name: getattr(party, name) for name in ("kind", *SETTABLE, "display_name")})]
+    out = [json.dumps(to_json({name: getattr(party, name) for name in ("kind", *SETTABLE, "display_name")}))]
     for cp, primary in unique_contacts(draft):
         values = {name: getattr(cp, name) for name in CONTACT_LOGGED}
         values["is_primary"] = primary
-        out.append(to_json(values))
+        out.append(json.dumps(to_json(values)))
     return out
+
+
+def raw_json(item: Item) -> str:
+    """The row as the source record keeps it, as JSON text (the bulk writers insert it as it is)."""
+    return item.raw_json or json.dumps(item.raw)
 
 
 def draft_document(draft: PartyDraft) -> Doc:

@@ -136,8 +136,9 @@ class _Runner:
             self._error(row, "", "", str(exc))
             return None
         digest = _record_digest(values)
+        raw = _jsonable(row.values)
         item = Item(row=row, draft=draft, external_id=draft.external_id or "row:" + digest, digest=digest,
-                    raw=_jsonable(row.values))  # fmt: skip
+                    raw=raw, raw_json=json.dumps(raw))  # fmt: skip
         if self.job.entity == Entity.PARTIES:
             item.doc, item.snapshots = draft_document(draft), draft_snapshots(draft)
         return item

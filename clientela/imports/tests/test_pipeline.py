@@ -534,3 +534,7 @@ def test_new_customers_search_documents_are_those_read_back_from_the_database(tm
         assert logged["contactpoint", cp.pk] == field_values(cp, CONTACT_LOGGED)
     for party in live_parties():
         assert logged["party", party.pk] == field_values(party, ("kind", *SETTABLE, "display_name"))
+    # the source records keep each row as a JSON object (the bulk writer hands it over as JSON text)
+    raw = SourceRecord.objects.get(external_id="C-1").raw
+    assert raw["name"] == "TALLERES PÉREZ SL" and raw["tax"] == "B12345674"
+    assert SourceRecord.objects.filter(raw__city="Madrid").count() == 1
