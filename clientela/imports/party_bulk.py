@@ -222,11 +222,14 @@ def draft_snapshots(draft: PartyDraft) -> list[str]:
     values, then each contact point's (in ``unique_contacts`` order). Like the search document, worked
     out with the draft where the row is validated."""
     party = draft.party
-    out = [json.dumps(to_json({name: getattr(party, name) for name in ("kind", *SETTABLE, "display_name")}))]
+    # to_json only for what JSON cannot write as it is (a birth date): the same text, without walking
+    # every value in Python
+    out = [json.dumps({name: getattr(party, name) for name in ("kind", *SETTABLE, "display_name")},
+                      default=to_json)]  # fmt: skip
     for cp, primary in unique_contacts(draft):
         values = {name: getattr(cp, name) for name in CONTACT_LOGGED}
         values["is_primary"] = primary
-        out.append(json.dumps(to_json(values)))
+        out.append(json.dumps(values, default=to_json))
     return out
 
 
