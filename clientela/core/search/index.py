@@ -122,8 +122,9 @@ class SearchIndex:
         return f"{connection.alias}:{connection.settings_dict.get('NAME')}:{self.table}"
 
     def upsert(self, docs: Iterable[Doc]) -> None:
-        """Replace the documents of these ids (for a few records, inside the writing transaction)."""
-        docs = list(docs)
+        """Replace the documents of these ids (for a few records, inside the writing transaction); of
+        two documents of one id, the later wins."""
+        docs = list({d.id: d for d in docs}.values())  # the backends insert a batch in one statement
         if not docs:
             return
         backend = backend_for(self.table)

@@ -117,3 +117,17 @@ def test_values_follow_upserts_and_deletes(value_index):
         assert backend.find(cur, "contact", ["^612345678$"], 10) == []
         assert [row[0] for row in backend.find(cur, "contact", ["^699000111$"], 10)] == [1]
         assert backend.find(cur, "contact", ["^ana@"], 10) == []
+
+
+def test_an_upsert_naming_an_id_twice_keeps_its_last_document(value_index):
+    backend = backend_for(value_index.table)
+    value_index.upsert([
+        Doc(id=1, name=words_text("primero"), contact=values_text("611000111")),
+        Doc(id=9, name=words_text("nuevo"), contact=values_text("nuevo@ejemplo.es")),
+        Doc(id=1, name=words_text("segundo"), contact=values_text("622000222")),
+    ])  # fmt: skip
+    with connection.cursor() as cur:
+        assert [row[:2] for row in backend.find(cur, "name", ["^segundo$"], 10)] == [(1, "^segundo$")]
+        assert backend.find(cur, "name", ["^primero$"], 10) == []
+        assert [row[0] for row in backend.find(cur, "contact", ["^nuevo@"], 10)] == [9]
+        assert [row[0] for row in backend.find(cur, "contact", ["^622000222$"], 10)] == [1]
