@@ -21,6 +21,7 @@ from clientela.imports.interaction_rows import cell_text
 from clientela.imports.models import Entity, ImportJob, SourceRecord
 from clientela.imports.party_bulk import raw_json
 from clientela.interactions.models import Interaction
+from clientela.interactions.selectors import current_records
 from clientela.parties.choices import PHONE_KINDS, ContactKind
 from clientela.parties.models import ContactPoint, Party, Relationship, SourceLink
 from clientela.parties.normalize import normalize_email, normalize_phone, normalize_tax_id
@@ -120,9 +121,7 @@ def already_logged(job: ImportJob, external_ids: Sequence[str]) -> set[str]:
     if not external_ids:
         return set()
     return set(
-        Interaction.objects.filter(
-            source=job.source, external_id__in=external_ids, is_current=True
-        ).values_list("external_id", flat=True)
+        current_records(source=job.source, external_ids=external_ids).values_list("external_id", flat=True)
     )
 
 

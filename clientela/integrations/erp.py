@@ -36,6 +36,7 @@ from clientela.integrations.services import may_manage
 from clientela.interactions.choices import InvoiceStatus, Kind, PaymentMethod
 from clientela.interactions.models import Interaction
 from clientela.interactions.payloads import Currency, Line, Money, PositiveMoney, Text
+from clientela.interactions.selectors import current_records
 from clientela.interactions.services import interaction_log, may_log, source_get_or_create
 from clientela.interactions.stats import party_stats_refresh
 from clientela.orders.choices import OrderStatus
@@ -252,7 +253,7 @@ def _ledger_errors(exc: ValidationError, doc_type: DocumentType) -> dict[str, li
 
 
 def _current(source: SourceSystem, ids: list[str]) -> dict[str, Interaction]:
-    rows = Interaction.objects.filter(source=source, external_id__in=ids, is_current=True).only(
+    rows = current_records(source=source, external_ids=ids).only(
         "id", "kind", "external_id", "party_id", "organisation_id"
     )
     return {row.external_id: row for row in rows}
@@ -313,7 +314,7 @@ def erp_documents_record(
                         actor=actor, source=source, doc=doc, party=party, currency=currency
                     )
                     # the orders app logged (or kept) the purchase under the same source and id
-                    row = Interaction.objects.get(source=source, external_id=doc.external_id, is_current=True)
+                    row = current_records(source=source, external_ids=[doc.external_id]).get()
                 else:
                     row = interaction_log(
                         actor=actor, party=party, kind=doc_type.kind, occurred_at=_moment(doc.date, source),

@@ -28,6 +28,7 @@ from clientela.core.permissions import in_scope, scope_q, user_scope
 from clientela.interactions.choices import DEFAULT_CHANNEL, DEFAULT_DIRECTION, Channel, Direction, Kind
 from clientela.interactions.models import Interaction
 from clientela.interactions.payloads import dump_payload, parse_payload
+from clientela.interactions.selectors import current_records
 from clientela.interactions.stats import party_stats_refresh
 from clientela.parties.choices import PartyKind
 from clientela.parties.models import Party, Relationship
@@ -258,11 +259,7 @@ def interaction_log(
     source = fields["source"]
     previous = None
     if external_id:
-        previous = (
-            Interaction.objects.select_for_update()
-            .filter(source=source, external_id=external_id, is_current=True)
-            .first()
-        )
+        previous = current_records(source=source, external_ids=[external_id]).select_for_update().first()
     if previous is not None:
         if actor.user is not None and not may_log(actor.user, previous.party):
             # a source id already on a customer outside the actor's scope must not be pulled over
