@@ -107,9 +107,12 @@ class TableWriter:
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in self.column_names)}) VALUES "  # noqa: S608
         )
         self.vendor = connection.vendor
-        # SQLite statements run on the driver's cursor (see ``insert``), which takes "?" placeholders
-        self._placeholder = "?" if self.vendor == "sqlite" else "%s"
-        self._row_sql = "(" + ", ".join([self._placeholder] * width) + ")"
+        # Inserts on SQLite run on the driver's cursor (see ``insert``), which takes "?" placeholders;
+        # upserts go through Django's, whose query log formats "%s" ones
+        self._row_sql = "(" + ", ".join(["%s"] * width) + ")"
+        self._insert_row_sql = (
+            "(" + ", ".join(["?"] * width) + ")" if self.vendor == "sqlite" else self._row_sql
+        )
         self._returning = f" RETURNING {qn(self.pk_column)}"
         self._statements: dict[tuple[int, bool], str] = {}
         self._sequence: str | None = None
@@ -134,7 +137,9 @@ class TableWriter:
         key = (rows, returning)
         sql = self._statements.get(key)
         if sql is None:
-            sql = self._head + ", ".join([self._row_sql] * rows) + (self._returning if returning else "")
+            sql = (
+                self._head + ", ".join([self._insert_row_sql] * rows) + (self._returning if returning else "")
+            )
             self._statements[key] = sql
         return sql
 
