@@ -144,7 +144,8 @@ def insert_effects(effects: Sequence[Effect | tuple[Any, ...]]) -> None:
 def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: list[Any],
                tags: Callable[[Party, list[str]], Any]) -> list[Doc]:  # fmt: skip
     """Create the customers of ``items`` with everything that goes with them; sets ``item.party_id``.
-    Returns their search documents, built from what was written rather than read back.
+    Returns their search documents, built from the drafts (usually by the reader process already)
+    rather than read back.
 
     Only the customers and their contact points exist as model instances (validation built them); the
     other rows go to the database as plain tuples, which at this volume is most of the time saved."""
@@ -195,13 +196,10 @@ def insert_new(items: Sequence[Item], *, job: ImportJob, actor: Actor, effects: 
     effects.extend((job.pk, "parties.party", p.pk, "create", None) for p in parties)
     effects.extend((job.pk, "parties.sourcelink", pk, "create", None) for pk in link_ids)
     effects.extend((job.pk, "imports.sourcerecord", pk, "create", None) for pk in record_ids)
-    ready = [item.doc for item in items if item.doc is not None]
-    if len(ready) == len(items):
-        return [replace(doc, id=party.pk) for doc, party in zip(ready, parties, strict=True)]
-    points_rows = (
-        (cp.party_id, cp.kind, cp.normalized, cp.value, cp.is_primary, cp.city, cp.pk) for cp in points
-    )
-    return list(documents_for(parties, points_rows, ((party_id, ext) for _s, ext, party_id, _u in links)))
+    return [
+        replace(item.doc or draft_document(item.draft), id=party.pk)
+        for item, party in zip(items, parties, strict=True)
+    ]
 
 
 def unique_contacts(draft: PartyDraft) -> Iterator[tuple[ContactPoint, bool]]:
