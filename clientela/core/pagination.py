@@ -7,7 +7,7 @@ import binascii
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -93,23 +93,44 @@ def keyset_page(
     All fields must share one direction so a single row-value comparison is expressible portably.
     """
     names = [f.lstrip("-") for f in ordering]
-    descending = ordering[0].startswith("-")
+    values = decode_cursor(cursor, kinds) if cursor else []
+    rows = list(keyset_after(qs, ordering=ordering, values=values)[: size + 1])
+    # rows are model instances, or dicts when the queryset was narrowed with values()
+    return page_of(
+        rows,
+        size=size,
+        cursor_values=lambda last: (
+            [last[n] for n in names] if isinstance(last, dict) else [_attribute(last, n) for n in names]
+        ),
+    )
+
+
+def decode_cursor(cursor: str, kinds: Sequence[str]) -> list[Any]:
+    """The ordering values a cursor carries, checked against ``kinds`` (``InvalidCursor`` otherwise)."""
+    return _decode(cursor, len(kinds), kinds)
+
+
+def keyset_after(qs: QuerySet, *, ordering: Sequence[str], values: Sequence[Any]) -> QuerySet:
+    """``qs`` in ``ordering``, from the row after the one whose ordering values are ``values`` (all
+    rows when there are none); slice one row more than a page to learn whether another follows."""
+    names = [f.lstrip("-") for f in ordering]
     qs = qs.order_by(*ordering)
-    if cursor:
-        values = _decode(cursor, len(names), kinds)
-        op = "lt" if descending else "gt"
+    if values:
+        op = "lt" if ordering[0].startswith("-") else "gt"
         # (a, b, id) > (x, y, z)  ==  a > x OR (a = x AND (b > y OR (b = y AND id > z)))
         condition = Q(**{f"{names[-1]}__{op}": values[-1]})
         for name, value in zip(reversed(names[:-1]), reversed(values[:-1]), strict=True):
             condition = Q(**{f"{name}__{op}": value}) | (Q(**{name: value}) & condition)
         qs = qs.filter(condition)
-    rows = list(qs[: size + 1])
+    return qs
+
+
+def page_of(rows: list[Any], *, size: int, cursor_values: Callable[[Any], Sequence[Any]]) -> Page:
+    """The page of up to ``size + 1`` rows read in order: the first ``size``, and the cursor after the
+    last of them (from its ordering values) when more rows followed."""
     has_more = len(rows) > size
     rows = rows[:size]
-    last = rows[-1] if rows else None
-    # rows are model instances, or dicts when the queryset was narrowed with values()
-    pick = (lambda n: last[n]) if isinstance(last, dict) else (lambda n: _attribute(last, n))
-    next_cursor = _encode([pick(n) for n in names]) if has_more and rows else None
+    next_cursor = _encode(cursor_values(rows[-1])) if has_more and rows else None
     return Page(items=rows, next_cursor=next_cursor)
 
 

@@ -64,6 +64,17 @@ def scope_q(user: User | Any, scope: str, *, owner_path: str, team_path: str) ->
     return None
 
 
+def restrict_key(user: User | Any, object_type: str, action: str) -> tuple[Any, ...]:
+    """Everything ``restrict`` takes from the user for ``action`` on ``object_type``: two users with the
+    same key get the same SQL (a compiled query may be reused between them, ``clientela.core.prepared``)."""
+    scope = user_scope(user, object_type, action)
+    if scope == Scope.TEAM:
+        return (object_type, action, scope, user.pk, tuple(user_team_ids(user)))
+    if scope == Scope.OWN:
+        return (object_type, action, scope, user.pk)
+    return (object_type, action, scope)
+
+
 class RestrictedQuerySet(models.QuerySet):
     """QuerySet whose ``restrict`` applies the user's role scope for an action.
 

@@ -10,8 +10,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from clientela.core.pagination import Page, keyset_page
+from clientela.core.pagination import Page, decode_cursor, keyset_after, page_of
 from clientela.core.permissions import Action
+from clientela.core.prepared import prepared_rows
 from clientela.interactions.choices import Kind
 from clientela.interactions.models import Interaction, PartyStats
 from clientela.parties.choices import PartyKind
@@ -42,7 +43,12 @@ def _scope(party: Party) -> Q:
 
 def timeline_queryset(party: Party, filters: TimelineFilter | None = None) -> QuerySet[Interaction]:
     qs = Interaction.objects.filter(_scope(party), is_current=True)
-    f = filters or TimelineFilter()
+    return _filtered(qs, filters or TimelineFilter()).select_related(
+        "user", "source", "party", "organisation"
+    )
+
+
+def _filtered(qs: QuerySet[Interaction], f: TimelineFilter) -> QuerySet[Interaction]:
     if f.kinds:
         qs = qs.filter(kind__in=[k for k in f.kinds if k in Kind.values])
     if f.since:
@@ -53,7 +59,7 @@ def timeline_queryset(party: Party, filters: TimelineFilter | None = None) -> Qu
         qs = qs.filter(source__slug=f.source)
     if f.user_id:
         qs = qs.filter(user_id=f.user_id)
-    return qs.select_related("user", "source", "party", "organisation")
+    return qs
 
 
 def _for_page(party: Party, qs: QuerySet[Interaction]) -> QuerySet[Interaction]:
@@ -123,32 +129,56 @@ ENTRY_FIELDS = (
 )
 
 
+# Timeline filters whose values go into the query as parameters (their presence shapes the SQL).
+_FILTER_VALUES = ("since", "until", "source", "user_id")
+
+
+def _entries(
+    party: Party, filters: TimelineFilter, *, upcoming: bool, after: Sequence[Any], limit: int
+) -> list[Entry]:
+    """Timeline rows as ``Entry`` values: past rows newest first (after the keyset ``after``), or
+    scheduled rows soonest first. The SQL is compiled once per shape (``clientela.core.prepared``): on
+    the customer page compiling these reads cost more than running them."""
+    organisation = party.kind == PartyKind.ORGANISATION
+    names = ("party__display_name",) if organisation else ()
+    present = tuple(name for name in _FILTER_VALUES if getattr(filters, name))
+    kinds = tuple(k for k in filters.kinds if k in Kind.values)
+
+    def build(pk: int, now: dt.datetime, *rest: Any) -> QuerySet[Any]:
+        shaped = TimelineFilter(kinds=kinds, **dict(zip(present, rest, strict=False)))
+        scope = Q(organisation_id=pk) if organisation else Q(party_id=pk)
+        qs = _filtered(Interaction.objects.filter(scope, is_current=True), shaped)
+        if upcoming:
+            qs = qs.filter(occurred_at__gt=now).order_by("occurred_at", "id")
+        else:
+            qs = keyset_after(
+                qs.filter(occurred_at__lte=now), ordering=TIMELINE_ORDER, values=rest[len(present) :]
+            )
+        return qs.values_list(*ENTRY_FIELDS, *names)[:limit]
+
+    values = [party.pk, timezone.now(), *(getattr(filters, name) for name in present), *after]
+    key = ("timeline", organisation, upcoming, kinds, present, len(after), limit)
+    rows = prepared_rows(key, build, values)
+    own_name = party.display_name
+    return [
+        Entry(*row[:12], row[12] or "", row[13], row[14] if names else own_name)  # type: ignore[misc,call-arg]
+        for row in rows
+    ]
+
+
 def customer_timeline(
     *, party: Party, filters: TimelineFilter | None = None, cursor: str | None = None, size: int = 50
 ) -> Page:
     """One page of the unified timeline as ``Entry`` values, newest first (the caller has already checked
     the party is visible). On an organisation's page the people's names come along."""
-    past = timeline_queryset(party, filters).select_related(None).filter(occurred_at__lte=timezone.now())
-    names = ("party__display_name",) if party.kind == PartyKind.ORGANISATION else ()
-    rows = past.values_list(*ENTRY_FIELDS, *names, named=True)
-    page = keyset_page(rows, ordering=TIMELINE_ORDER, kinds=TIMELINE_KINDS, cursor=cursor, size=size)
-    own_name = party.display_name
-    page.items = [
-        Entry(*row[:12], row[12] or "", row[13], row[14] if names else own_name)  # type: ignore[misc,call-arg]
-        for row in page.items
-    ]
-    return page
+    after = decode_cursor(cursor, TIMELINE_KINDS) if cursor else []
+    rows = _entries(party, filters or TimelineFilter(), upcoming=False, after=after, limit=size + 1)
+    return page_of(rows, size=size, cursor_values=lambda entry: (entry.occurred_at, entry.id))
 
 
 def customer_upcoming(*, party: Party, limit: int = 10) -> list[Entry]:
     """Scheduled interactions (future meetings), soonest first, as ``Entry`` values like the timeline."""
-    future = timeline_queryset(party).select_related(None).filter(occurred_at__gt=timezone.now())
-    names = ("party__display_name",) if party.kind == PartyKind.ORGANISATION else ()
-    rows = future.order_by("occurred_at", "id").values_list(*ENTRY_FIELDS, *names)[:limit]
-    return [
-        Entry(*row[:12], row[12] or "", row[13], row[14] if names else party.display_name)  # type: ignore[misc,call-arg]
-        for row in rows
-    ]
+    return _entries(party, TimelineFilter(), upcoming=True, after=(), limit=limit)
 
 
 def customer_figures(*, party: Party) -> PartyStats:

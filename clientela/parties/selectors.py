@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from clientela.core.models import ObjectChange, SourceSystem
 from clientela.core.pagination import Page, keyset_page
-from clientela.core.permissions import Action
+from clientela.core.permissions import Action, restrict_key
+from clientela.core.prepared import prepared_rows
 from clientela.parties.filters import PartyFilter, party_filter_class
 from clientela.parties.models import ContactPoint, Party, Relationship, SourceLink, Tag
 
@@ -240,15 +241,21 @@ def party_detail(*, user: Any, pk: int) -> Party:
     """
     from clientela.parties.panels import customer_panels
 
-    manager = Party.objects.restrict(user, Action.VIEW)
-    found = (
-        manager.select_related("owner", "team", "created_by", *customer_panels.select_related)
-        .annotate(**_page_lists())
-        .filter(pk=pk)
-    )
-    # a primary-key lookup needs no ORDER BY; .first() would add one, and resolving it against the
-    # annotations cost a third of this function's time
-    party = next(iter(found[:1]), None)
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    related = ("owner", "team", "created_by", *customer_panels.select_related)
+
+    def build(pk: int) -> QuerySet[Party]:
+        # a primary-key lookup needs no ORDER BY; .first() would add one
+        manager = Party.objects.restrict(user, Action.VIEW)
+        return manager.select_related(*related).annotate(**_page_lists()).filter(pk=pk)[:1]
+
+    # compiled once per permission scope: building this query's SQL cost several times running it
+    key = ("party_detail", restrict_key(user, "party", Action.VIEW), related)
+    found = prepared_rows(key, build, [pk])
+    party = found[0] if found else None
     if party is None:
         raise Http404
     party.tag_names = sorted(party.tag_list, key=str.casefold)  # type: ignore[attr-defined]

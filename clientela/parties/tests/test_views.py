@@ -157,6 +157,29 @@ def test_out_of_scope_party_is_404_and_not_listed(users, client_for, team_b):
     assert Party.objects.filter(pk=hidden.pk).exists()
 
 
+def test_customer_page_compiled_once_per_scope_never_shows_another_users_view(
+    users, client_for, team_a, team_b
+):
+    """The page's party query is compiled once per permission scope and reused: a user whose scope is
+    narrower, or names other teams, must not be answered with another user's compiled query."""
+    from clientela.core.prepared import forget_prepared
+
+    forget_prepared()
+    hidden = make_person(users["sales_rep_b"], given_names="Zacarías", team=team_b.pk)
+    mine = make_person(users["sales_rep"], given_names="Mía", team=team_a.pk)
+    rep, rep_b = client_for(users["sales_rep"]), client_for(users["sales_rep_b"])
+    admin = client_for(users["administrator"])
+    for _round in range(2):  # the second round runs every shape already compiled
+        assert admin.get(f"/customers/{hidden.pk}/").status_code == 200
+        assert rep.get(f"/customers/{hidden.pk}/").status_code == 404
+        assert rep_b.get(f"/customers/{hidden.pk}/").status_code == 200
+        assert rep.get(f"/customers/{mine.pk}/").status_code == 200
+        assert rep_b.get(f"/customers/{mine.pk}/").status_code == 404
+    users["sales_rep"].teams.set([team_b])  # a change of team changes what the same user sees
+    assert rep.get(f"/customers/{hidden.pk}/").status_code == 200
+    assert rep.get(f"/customers/{mine.pk}/").status_code == 200  # still their own
+
+
 def test_read_only_user_sees_but_cannot_edit(users, client_for):
     party = make_person(users["manager"])
     client = client_for(users["read_only"])

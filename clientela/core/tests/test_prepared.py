@@ -1,0 +1,141 @@
+"""prepared_rows: a queryset compiled once per shape gives what Django gives, for every later value."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db.models import Count
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils import timezone
+
+from clientela.core.prepared import forget_prepared, prepared_rows
+from clientela.interactions.models import Interaction
+from clientela.interactions.services import interaction_log
+from clientela.parties.models import Party
+from clientela.testing.factories import actor_for, make_organisation, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    forget_prepared()
+    yield
+    forget_prepared()
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    """How many times Django compiled a query's SQL."""
+    calls = {"n": 0}
+    original = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        calls["n"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    return calls
+
+
+def _ledger(admin_user):
+    ana = make_person(admin_user, given_names="Ana")
+    luis = make_person(admin_user, given_names="Luis")
+    org = make_organisation(admin_user)
+    base = timezone.now() - dt.timedelta(days=10)
+    for i, party in enumerate([ana, ana, ana, luis]):
+        interaction_log(
+            actor=actor_for(admin_user),
+            party=party,
+            kind="purchase",
+            occurred_at=base + dt.timedelta(hours=i),
+            payload={"document_number": f"F-{i}", "total": f"{i}0.50", "currency": "EUR"},
+        )
+    return ana, luis, org
+
+
+def _entries(pk, since):
+    return (
+        Interaction.objects.filter(party_id=pk, occurred_at__gte=since, is_current=True)
+        .order_by("-occurred_at", "-id")
+        .values_list("id", "occurred_at", "payload", "amount", "source__name")[:10]
+    )
+
+
+def test_values_rows_equal_djangos_for_each_new_value_and_compile_once(admin_user, compiles):
+    ana, luis, _org = _ledger(admin_user)
+    since = timezone.now() - dt.timedelta(days=30)
+    expected = {pk: list(_entries(pk, since)) for pk in (ana.pk, luis.pk)}
+    assert len(expected[ana.pk]) == 3 and len(expected[luis.pk]) == 1
+    compiles["n"] = 0
+    for pk in (ana.pk, luis.pk, ana.pk):
+        assert prepared_rows("entries", _entries, [pk, since]) == expected[pk]
+    assert compiles["n"] == 1
+    row = expected[ana.pk][0]
+    assert isinstance(row[1], dt.datetime) and row[1].tzinfo is not None  # converters applied
+    assert isinstance(row[2], dict) and isinstance(row[3], Decimal)
+    # a later date cuts rows: the date is a parameter, not part of the compiled SQL
+    later = expected[ana.pk][1][1]
+    assert [r[0] for r in prepared_rows("entries", _entries, [ana.pk, later])] == [
+        r[0] for r in expected[ana.pk][:2]
+    ]
+
+
+def _party(pk):
+    return (
+        Party.objects.select_related("owner", "created_by", "stats")
+        .annotate(n_contacts=Count("contact_points"))
+        .filter(pk=pk)[:1]
+    )
+
+
+def test_model_instances_equal_djangos_with_joined_relations_and_annotations(admin_user):
+    ana, luis, org = _ledger(admin_user)
+    for party in (ana, org, luis):
+        (mine,) = prepared_rows("party", _party, [party.pk])
+        (theirs,) = list(_party(party.pk))
+        assert type(mine) is Party and mine.pk == party.pk
+        fields = [f.attname for f in Party._meta.concrete_fields]
+        assert [getattr(mine, f) for f in fields] == [getattr(theirs, f) for f in fields]
+        assert mine.n_contacts == theirs.n_contacts
+        assert mine.owner == theirs.owner == admin_user  # joined, no query needed
+        counts = [getattr(getattr(p, "stats", None), "interaction_count", None) for p in (mine, theirs)]
+        assert counts[0] == counts[1] == (None if party == org else 3 if party == ana else 1)
+        assert mine._state.adding is False and mine._state.db == "default"
+
+
+def test_no_row_and_unknown_ids(admin_user):
+    _ledger(admin_user)
+    assert prepared_rows("party", _party, [10**9]) == []
+
+
+def test_values_the_sql_does_not_carry_as_parameters_fall_back_to_django(admin_user, compiles):
+    ana, luis, _org = _ledger(admin_user)
+
+    def by_name(text):  # icontains wraps the text in wildcards: it is no longer the value given
+        return Party.objects.filter(given_names__icontains=text).order_by("pk").values_list("pk")
+
+    assert prepared_rows("by_name", by_name, ["an"]) == [(ana.pk,)]
+    assert prepared_rows("by_name", by_name, ["ui"]) == [(luis.pk,)]
+    # None and booleans shape the SQL (IS NULL, a constant): never compiled as values
+    assert prepared_rows("owner", lambda v: Party.objects.filter(team_id=v).values_list("pk"), [None]) != []
+
+
+def test_a_shape_that_matches_nothing(admin_user):
+    _ledger(admin_user)
+    assert prepared_rows("none", lambda pk: Party.objects.filter(pk=pk).none(), [1]) == []
+
+
+def test_other_keys_compile_their_own_sql(admin_user):
+    ana, _luis, _org = _ledger(admin_user)
+
+    def people(pk):
+        return Party.objects.filter(pk=pk, kind="person").values_list("pk")
+
+    def organisations(pk):
+        return Party.objects.filter(pk=pk, kind="organisation").values_list("pk")
+
+    assert prepared_rows("people", people, [ana.pk]) == [(ana.pk,)]
+    assert prepared_rows("organisations", organisations, [ana.pk]) == []
