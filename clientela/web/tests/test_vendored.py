@@ -42,8 +42,10 @@ def test_each_vendored_package_keeps_its_licence():
 def test_only_icons_that_templates_use_are_vendored():
     from clientela.interactions.render import DEFAULT_ICON
     from clientela.interactions.render import ICONS as TIMELINE_ICONS
+    from clientela.web.nav import NAV
 
-    used = {*TIMELINE_ICONS.values(), DEFAULT_ICON}  # icons of timeline entries, rendered in Python
+    # icons of timeline entries and of the sidebar, rendered in Python
+    used = {*TIMELINE_ICONS.values(), DEFAULT_ICON, *(item.icon for item in NAV)}
     for template in ROOT.glob("clientela/*/templates/**/*.html"):
         used |= set(ICON_USE.findall(template.read_text("utf-8")))
     available = {p.stem for p in ICONS.glob("*.svg")}
