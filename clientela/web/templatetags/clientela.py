@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from clientela.core import html
+from clientela.core.choices import choice_label
 from clientela.core.countries import country_name
 from clientela.parties.normalize import format_phone
 
@@ -137,3 +138,17 @@ def link(name: str, *args: Any) -> str:
             out += str(value) + piece
         return out
     return _reverse(name, tuple(str(a) for a in args), get_script_prefix(), get_urlconf())
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context: Any, nav: str = "") -> SafeString:
+    """The sidebar's entries the signed-in user may see (``clientela.web.nav``)."""
+    from clientela.web.nav import nav_html
+
+    return nav_html(context.get("user"), nav or "")
+
+
+@register.filter
+def label(obj: Any, field_name: str) -> Any:
+    """``{{ cp|label:"kind" }}`` is ``{{ cp.get_kind_display }}``, translated once per field and language."""
+    return choice_label(obj, field_name)
