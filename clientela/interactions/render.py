@@ -227,13 +227,17 @@ BODIES: dict[str, Callable[[Entry, Mapping[str, Any], Labels], str]] = {
 
 
 def entry_html(
-    item: Entry, party_id: int, labels: Labels | None = None, when: dt.datetime | None = None
+    item: Entry,
+    party_id: int,
+    labels: Labels | None = None,
+    when: dt.datetime | None = None,
+    language: str | None = None,
 ) -> str:
     """One timeline entry (escaped HTML); entries of another party (an organisation's people) link to it.
 
-    ``when`` is the entry's local time when the caller has it already."""
-    labels = labels or _labels_for(get_language() or "")
-    language = get_language() or ""
+    ``when`` is the entry's local time, ``language`` the active language, when the caller has them."""
+    language = get_language() or "" if language is None else language
+    labels = labels or _labels_for(language)
     payload = item.payload if isinstance(item.payload, Mapping) else {}
     when = when or timezone.localtime(item.occurred_at)
     head = (
@@ -275,5 +279,5 @@ def entries_html(
         if day_headings and when.date() != last_day:
             last_day = when.date()
             out.append(_day_heading(language, last_day))
-        out.append(entry_html(item, party_id, texts, when))
+        out.append(entry_html(item, party_id, texts, when, language))
     return mark_safe("".join(out))
