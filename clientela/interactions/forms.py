@@ -37,6 +37,19 @@ class QuickLogForm(forms.Form):
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
 
+    # fields that take the whole row of the form (long texts); the others share it
+    WIDE_FIELDS = frozenset(
+        {"text", "objective", "conclusion", "summary", "description", "next_steps", "reason"}
+    )
+
+    def layout(self) -> list[tuple[forms.BoundField, bool]]:
+        """Each field with whether it takes a whole row (decided here, not in the template: it is
+        drawn on every customer page)."""
+        return [
+            (field, field.name in self.WIDE_FIELDS or isinstance(field.field.widget, forms.Textarea))
+            for field in self
+        ]
+
     @property
     def kind_label(self) -> str:
         return str(Kind(self.kind).label)

@@ -115,11 +115,20 @@ def party_count(*, user: Any, params: Mapping[str, Any], limit: int = 10_000) ->
 
 def party_get(*, user: Any, pk: int, action: str = Action.VIEW, include_deleted: bool = False) -> Party:
     """The party if the user may ``action`` it, else 404 (never reveal that it exists)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
     manager = Party.all_objects if include_deleted else Party.objects
-    party = manager.restrict(user, action).select_related("owner", "team").filter(pk=pk).first()
-    if party is None:
+
+    def build(pk: int) -> QuerySet[Party]:
+        return manager.restrict(user, action).select_related("owner", "team").filter(pk=pk)[:1]
+
+    # every customer sub-page (timeline pages, quick-log forms) starts here: compiled once per scope
+    found = prepared_rows(("party_get", restrict_key(user, "party", action), include_deleted), build, [pk])
+    if not found:
         raise Http404
-    return party
+    return found[0]  # type: ignore[no-any-return]
 
 
 def _json_list(element: dict[str, str], source: str) -> RawSQL:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -181,3 +182,18 @@ def test_only_the_open_quick_form_is_on_the_page_and_others_load_on_demand(admin
     without_js = client.get(f"/customers/{party.pk}/?log=meeting").content.decode()
     assert 'name="meeting-objective"' in without_js
     assert client.get(f"/customers/{party.pk}/log/nonsense/").status_code == 400
+
+
+def test_quick_forms_give_long_texts_a_whole_row(admin_user, client_for):
+    party = make_person(admin_user)
+    page = client_for(admin_user).get(f"/customers/{party.pk}/?log=meeting").content.decode()
+
+    def column(name):
+        found = re.search(
+            r'<div class="([^"]+)">\s*<label class="form-label small" for="id_meeting-' + name, page
+        )
+        assert found, name
+        return found.group(1)
+
+    assert column("objective") == column("conclusion") == column("next_steps") == "col-12"
+    assert column("occurred_at") == column("location") == "col-6 col-md-4"

@@ -175,6 +175,10 @@ def test_customer_page_compiled_once_per_scope_never_shows_another_users_view(
         assert rep_b.get(f"/customers/{hidden.pk}/").status_code == 200
         assert rep.get(f"/customers/{mine.pk}/").status_code == 200
         assert rep_b.get(f"/customers/{mine.pk}/").status_code == 404
+        # the customer's sub-pages read the party through party_get, compiled the same way
+        assert admin.get(f"/customers/{mine.pk}/timeline/").status_code == 200
+        assert rep_b.get(f"/customers/{mine.pk}/timeline/").status_code == 404
+        assert rep.get(f"/customers/{hidden.pk}/log/call/").status_code == 404
     users["sales_rep"].teams.set([team_b])  # a change of team changes what the same user sees
     assert rep.get(f"/customers/{hidden.pk}/").status_code == 200
     assert rep.get(f"/customers/{mine.pk}/").status_code == 200  # still their own
