@@ -42,6 +42,10 @@ class _Compiled:
     kinds: tuple[str, ...]  # per value: "int", "str" or "datetime"
     instances: bool  # model instances (else tuples)
     empty: bool = False  # the shape matches no row whatever the values (e.g. a "none" scope)
+    # worked out once too: the columns' converters (a third of the time otherwise) and how to build
+    # the model instances from a row
+    converters: dict[int, Any] | None = None
+    build: tuple[Any, ...] = ()
 
 
 _local = threading.local()
@@ -108,7 +112,32 @@ def _compile(build: Callable[..., QuerySet], kinds: tuple[str, ...], using: str)
             slots.append((position, found))
     if {index for _position, index in slots} != set(range(len(kinds))):
         return _UNPREPARABLE  # a value did not reach the SQL as one of its parameters
-    return _Compiled(compiler, sql, tuple(params), tuple(slots), kinds, instances)
+    columns = [column[0] for column in compiler.select[0 : compiler.col_count]]
+    if compiler.has_composite_fields(columns):
+        return _UNPREPARABLE
+    build_rows: tuple[Any, ...] = ()
+    if instances:
+        # as django.db.models.query.ModelIterable builds instances from the compiler's columns
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        build_rows = (
+            klass_info["model"],
+            [column[0].target.attname for column in select[start:end]],
+            start,
+            end,
+            django_query.get_related_populators(klass_info, select, using),  # type: ignore[attr-defined]
+            tuple((compiler.annotation_col_map or {}).items()),
+        )
+    return _Compiled(
+        compiler,
+        sql,
+        tuple(params),
+        tuple(slots),
+        kinds,
+        instances,
+        converters=compiler.get_converters(columns),
+        build=build_rows,
+    )
 
 
 def prepared_rows(
@@ -148,24 +177,20 @@ def _run(entry: _Compiled, values: Sequence[Any], using: str) -> list[Any]:
     compiler = entry.compiler
     with connection.cursor() as cursor:
         cursor.execute(entry.sql, params)
-        rows = cursor.fetchall()
+        rows: Any = cursor.fetchall()
     if compiler.col_count is not None and rows and len(rows[0]) != compiler.col_count:
         rows = [row[: compiler.col_count] for row in rows]
-    converted = compiler.results_iter(results=[rows])
+    if entry.converters:
+        rows = compiler.apply_converters(rows, entry.converters)
     if not entry.instances:
-        return [tuple(row) for row in converted]
-    # as django.db.models.query.ModelIterable builds instances from the compiler's columns
-    select, klass_info, annotations = compiler.select, compiler.klass_info, compiler.annotation_col_map
-    model = klass_info["model"]
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    names = [column[0].target.attname for column in select[start:end]]
-    populators = django_query.get_related_populators(klass_info, select, using)  # type: ignore[attr-defined]
+        return [tuple(row) for row in rows]
+    model, names, start, end, populators, annotations = entry.build
     out = []
-    for row in converted:
+    for row in rows:
         obj = model.from_db(using, names, row[start:end])
         for populator in populators:
             populator.populate(row, obj)
-        for name, position in (annotations or {}).items():
+        for name, position in annotations:
             setattr(obj, name, row[position])
         out.append(obj)
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy
 
+from clientela.core.bulk import new_instance
 from clientela.core.models import ObjectChange, SourceSystem
 from clientela.core.pagination import Page, keyset_page
 from clientela.core.permissions import Action, restrict_key
@@ -192,32 +194,55 @@ def _page_lists() -> dict[str, RawSQL]:
     }
 
 
-def _typed(model: type[Any], columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+@lru_cache(maxsize=16)
+def _column_types(model: type[Any], columns: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for name in columns:
+        field = model._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name)
+        out.append(
+            "datetime"
+            if isinstance(field, DateTimeField)
+            else "date"
+            if isinstance(field, DateField)
+            else "bool"
+            if isinstance(field, BooleanField)
+            else ""
+        )
+    return tuple(out)
+
+
+def _typed(model: Any, columns: tuple[str, ...], row: Sequence[Any]) -> dict[str, Any]:
     """Column values read from JSON, typed as the ORM would give them (JSON has no dates or booleans)."""
     out: dict[str, Any] = {}
-    for name, value in zip(columns, row, strict=False):
-        field = (
-            model._meta.get_field(name.removesuffix("_id"))
-            if name.endswith("_id")
-            else model._meta.get_field(name)
-        )
-        if value is not None:
-            if isinstance(field, DateTimeField):
+    for name, kind, value in zip(columns, _column_types(model, columns), row, strict=False):
+        if value is not None and kind:
+            if kind == "datetime":
                 value = parse_datetime(value) if isinstance(value, str) else value
                 if value is not None and timezone.is_naive(value):
                     value = value.replace(tzinfo=dt.UTC)  # SQLite keeps UTC without an offset
-            elif isinstance(field, DateField):
+            elif kind == "date":
                 value = parse_date(value) if isinstance(value, str) else value
-            elif isinstance(field, BooleanField):
+            else:
                 value = bool(value)
         out[name] = value
     return out
 
 
+def _loaded(model: type[Any], db: str | None, **values: Any) -> Any:
+    """An instance as if read from database ``db`` (``Model.__init__`` cost more than the query here)."""
+    obj = new_instance(model, **values)
+    obj._state.adding = False
+    obj._state.db = db
+    return obj
+
+
 def _contacts(rows: list[list[Any]], party: Party) -> list[ContactPoint]:
-    points = [ContactPoint(**_typed(ContactPoint, _CONTACT_COLUMNS, row), party_id=party.pk) for row in rows]
-    for cp in points:
-        cp._state.adding = False
+    points = [
+        _loaded(
+            ContactPoint, party._state.db, **_typed(ContactPoint, _CONTACT_COLUMNS, row), party_id=party.pk
+        )
+        for row in rows
+    ]
     points.sort(key=lambda c: (c.kind, not c.is_primary, c.pk))
     return points
 
@@ -226,12 +251,15 @@ def _relationships(rows: list[list[Any]], party: Party) -> list[Relationship]:
     out = []
     width = len(_RELATION_COLUMNS)
     for row in rows:
-        rel = Relationship(**_typed(Relationship, _RELATION_COLUMNS, row[:width]))
-        rel._state.adding = False
+        rel = _loaded(Relationship, party._state.db, **_typed(Relationship, _RELATION_COLUMNS, row[:width]))
         other_kind, other_name = row[width], row[width + 1]
         mine = rel.person_id == party.pk
-        other = Party(
-            id=rel.organisation_id if mine else rel.person_id, kind=other_kind, display_name=other_name
+        other = _loaded(
+            Party,
+            party._state.db,
+            id=rel.organisation_id if mine else rel.person_id,
+            kind=other_kind,
+            display_name=other_name,
         )
         # the page shows the other side's name; this side is the party already loaded
         rel.person, rel.organisation = (party, other) if mine else (other, party)
