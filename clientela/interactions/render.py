@@ -17,7 +17,6 @@ from typing import Any
 
 from django.template.defaultfilters import date as date_format
 from django.template.defaultfilters import floatformat, truncatechars
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
@@ -25,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from clientela.core.html import icon, money
+from clientela.core.urls import fast_reverse
 from clientela.interactions.choices import Channel, Direction, Kind
 from clientela.interactions.models import Interaction
 from clientela.interactions.selectors import Entry
@@ -255,7 +255,7 @@ def entry_html(
     foot = f"{esc(item.user_name)} · " if item.user_id else ""
     foot += f'<span class="chip chip-source">{esc(item.source_name)}</span>'
     if item.party_id != party_id:
-        url = reverse("parties:detail", args=[item.party_id])
+        url = fast_reverse("parties:detail", item.party_id)
         foot += f' · <a href="{esc(url)}">{esc(item.party_name)}</a>'
     body = BODIES.get(item.kind, _plain)(item, payload, labels)
     return (
@@ -271,11 +271,12 @@ def entries_html(
     heading before the first entry of each local day."""
     language = get_language() or ""
     texts = _labels_for(language)
+    zone = timezone.get_current_timezone()
     out = []
     last_day = None
     for row in items:
         item = row if isinstance(row, Entry) else Entry.of(row)
-        when = timezone.localtime(item.occurred_at)
+        when = item.occurred_at.astimezone(zone)  # timezone.localtime, the zone looked up once
         if day_headings and when.date() != last_day:
             last_day = when.date()
             out.append(_day_heading(language, last_day))

@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from clientela.core.html import money
-from clientela.web.templatetags.clientela import link
+from clientela.core.urls import fast_reverse as link
 
 CARD = (
     '<li class="board-card" id="opp-{id}" tabindex="0" draggable="true" data-id="{id}" data-version="{version}" '
