@@ -60,6 +60,8 @@ def activity_context(request: HttpRequest, party: Any, state: Mapping[str, Any])
         "upcoming": _upcoming(request, party),
         "chips": [(value, kind.label if kind else None) for value, kind in FILTER_CHIPS],
         "selected_kinds": request.GET.getlist("kind"),
+        # the filter fields as typed (read here: a missing key costs the template engine four exceptions)
+        "typed": {name: request.GET.get(name, "") for name in ("from", "to", "source")},
     }
 
 

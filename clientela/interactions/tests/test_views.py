@@ -114,6 +114,10 @@ def test_timeline_filters_and_pages(admin_user, client_for):
         f"/customers/{party.pk}/timeline/?from={day.isoformat()}&to={day.isoformat()}"
     ).content.decode()
     assert "F-1" in ranged and "Nota número" not in ranged
+    # the page keeps what was typed in the filter fields
+    page = client.get(f"/customers/{party.pk}/?from={day.isoformat()}&source=erp").content.decode()
+    assert f'name="from" value="{day.isoformat()}"' in page and 'name="source" value="erp"' in page
+    assert 'name="to" value=""' in page
 
 
 def _cursor(html: str) -> str:
