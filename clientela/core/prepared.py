@@ -87,7 +87,10 @@ def _adapt(connection: Any, kind: str, value: Any) -> Any:
 def _compile(build: Callable[..., QuerySet], kinds: tuple[str, ...], using: str) -> _Compiled | object:
     connection = connections[using]
     sentinels = [_sentinel(kind, i) for i, kind in enumerate(kinds)]
-    qs = build(*sentinels)
+    try:
+        qs = build(*sentinels)
+    except (TypeError, ValueError):  # a lookup that refuses the placeholder (a choice, a range)
+        return _UNPREPARABLE
     if qs._iterable_class is ModelIterable:
         instances = True
     elif qs._iterable_class is ValuesListIterable:

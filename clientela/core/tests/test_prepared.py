@@ -139,3 +139,16 @@ def test_other_keys_compile_their_own_sql(admin_user):
 
     assert prepared_rows("people", people, [ana.pk]) == [(ana.pk,)]
     assert prepared_rows("organisations", organisations, [ana.pk]) == []
+
+
+def test_a_lookup_that_refuses_the_placeholder_falls_back(admin_user):
+    ana, _luis, _org = _ledger(admin_user)
+
+    def strict(pk):
+        if pk < 0:  # a build that validates its value
+            raise ValueError("ids are positive")
+        return Party.objects.filter(pk=pk).values_list("pk")
+
+    assert prepared_rows("strict", strict, [ana.pk]) == [(ana.pk,)]
+    with pytest.raises(ValueError):
+        prepared_rows("strict", strict, [-1])  # the caller's own error still reaches the caller
