@@ -36,9 +36,11 @@ class TimelineFilter:
 def _scope(party: Party) -> Q:
     """Rows on ``party``'s timeline: a person's own; for an organisation, every row filed under it (its own
     and its people's, see ``services.filed_under``), read through one index range."""
-    if party.kind != PartyKind.ORGANISATION:
-        return Q(party_id=party.pk)
-    return Q(organisation_id=party.pk)
+    return _scope_of(party.kind == PartyKind.ORGANISATION, party.pk)
+
+
+def _scope_of(organisation: bool, pk: int) -> Q:
+    return Q(organisation_id=pk) if organisation else Q(party_id=pk)
 
 
 def timeline_queryset(party: Party, filters: TimelineFilter | None = None) -> QuerySet[Interaction]:
@@ -60,13 +62,6 @@ def _filtered(qs: QuerySet[Interaction], f: TimelineFilter) -> QuerySet[Interact
     if f.user_id:
         qs = qs.filter(user_id=f.user_id)
     return qs
-
-
-def _for_page(party: Party, qs: QuerySet[Interaction]) -> QuerySet[Interaction]:
-    """Only the relations an entry shows: who handled it, its source, and (on an organisation's page) the
-    person it was with; fewer joined rows to build on the page's hottest query."""
-    related = ("user", "source", "party") if party.kind == PartyKind.ORGANISATION else ("user", "source")
-    return qs.select_related(None).select_related(*related)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +141,7 @@ def _entries(
 
     def build(pk: int, now: dt.datetime, *rest: Any) -> QuerySet[Any]:
         shaped = TimelineFilter(kinds=kinds, **dict(zip(present, rest, strict=False)))
-        scope = Q(organisation_id=pk) if organisation else Q(party_id=pk)
-        qs = _filtered(Interaction.objects.filter(scope, is_current=True), shaped)
+        qs = _filtered(Interaction.objects.filter(_scope_of(organisation, pk), is_current=True), shaped)
         if upcoming:
             qs = qs.filter(occurred_at__gt=now).order_by("occurred_at", "id")
         else:

@@ -115,12 +115,16 @@ def party_count(*, user: Any, params: Mapping[str, Any], limit: int = 10_000) ->
     return min(n, limit), n > limit
 
 
-def party_get(*, user: Any, pk: int, action: str = Action.VIEW, include_deleted: bool = False) -> Party:
-    """The party if the user may ``action`` it, else 404 (never reveal that it exists)."""
+def _id_or_404(pk: Any) -> int:
     try:
-        pk = int(pk)
+        return int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
+
+
+def party_get(*, user: Any, pk: int, action: str = Action.VIEW, include_deleted: bool = False) -> Party:
+    """The party if the user may ``action`` it, else 404 (never reveal that it exists)."""
+    pk = _id_or_404(pk)
     manager = Party.all_objects if include_deleted else Party.objects
 
     def build(pk: int) -> QuerySet[Party]:
@@ -278,10 +282,7 @@ def party_detail(*, user: Any, pk: int) -> Party:
     """
     from clientela.parties.panels import customer_panels
 
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = _id_or_404(pk)
     related = ("owner", "team", "created_by", *customer_panels.select_related)
 
     def build(pk: int) -> QuerySet[Party]:
