@@ -93,6 +93,9 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
+# Django's template form renderer with its plain widgets drawn in Python (same HTML; clientela.core.widgets)
+FORM_RENDERER = "clientela.core.widgets.FastWidgetRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
