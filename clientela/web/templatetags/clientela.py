@@ -9,8 +9,9 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from clientela.core import html
@@ -114,6 +115,27 @@ def main_nav(context: Any, nav: str = "") -> SafeString:
     from clientela.web.nav import nav_html
 
     return nav_html(context.get("user"), nav or "")
+
+
+@register.simple_tag(takes_context=True)
+def topbar(context: Any) -> SafeString:
+    """The page's top bar (``web/_topbar.html``), rendered once per language and signed-in state; the
+    search text, user name, page address and CSRF token are filled in per request (``clientela.web.frozen``).
+    """
+    from clientela.web.frozen import frozen_html
+
+    request = context.get("request")
+    user = context.get("user")
+    authenticated = bool(user is not None and user.is_authenticated)
+    holes = {
+        "q": request.GET.get("q", "") if request is not None else "",
+        "username": user.get_username() if authenticated else "",
+        "next_path": request.get_full_path() if request is not None else "",
+        "csrf_token": context.get("csrf_token"),
+    }
+    if not holes["csrf_token"]:  # rendered without a request: {% csrf_token %} draws nothing then
+        return mark_safe(render_to_string("web/_topbar.html", {"authenticated": authenticated, **holes}))
+    return frozen_html("web/_topbar.html", fixed={"authenticated": authenticated}, holes=holes)
 
 
 @register.filter
