@@ -18,10 +18,15 @@ from typing import Any
 from urllib.parse import quote
 
 from django import forms
+from django.template.defaultfilters import date as date_format
+from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.timesince import timesince
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from clientela.core.html import money
 from clientela.core.urls import fast_reverse
 from clientela.interactions.render import entries_html, esc
 
@@ -52,6 +57,15 @@ class Texts:
         self.load_older = esc(_("Load older"))
         self.error = esc(_("Error:"))
         self.save = esc(_("Save"))
+        self.key_figures = esc(_("Key figures"))
+        self.lifetime_purchases = esc(_("Lifetime purchases"))
+        self.returns = esc(_("Returns"))
+        self.open_complaints = esc(_("Open complaints"))
+        self.outstanding = esc(_("Outstanding balance"))
+        self.last_contact = esc(_("Last contact"))
+        self.next_activity = esc(_("Next activity"))
+        self.other_currencies = esc(_("Also in other currencies:"))
+        self.ago = _("%(ago)s ago")
 
 
 @lru_cache(maxsize=16)
@@ -61,6 +75,62 @@ def _texts_for(language: str) -> Texts:
 
 def _texts() -> Texts:
     return _texts_for(get_language() or "")
+
+
+def _local(value: Any, format_name: str) -> str:
+    """``{{ value|date:format_name }}``: in the current time zone, escaped."""
+    return esc(date_format(timezone.localtime(value), format_name))
+
+
+def _count(singular: str, plural: str, n: int) -> str:
+    """``{% blocktranslate count n=n %}``: the message is trusted, the number localised and escaped."""
+    return ngettext(singular, plural, n) % {"n": esc(localize(n))}
+
+
+def figures_html(panel: Mapping[str, Any]) -> SafeString:
+    """The key figures under the customer's header (``interactions.panels.figures_context``)."""
+    t = _texts()
+    f = panel["figures"]
+    currency = f.currency
+    purchases = _count("%(n)s purchase", "%(n)s purchases", f.purchases_count)
+    returns = _count("%(n)s return", "%(n)s returns", f.returns_count)
+    if f.last_contact_at:
+        by = f.last_contact_by
+        last = (
+            f'<time datetime="{_local(f.last_contact_at, "c")}" title="{_local(f.last_contact_at, "DATETIME_FORMAT")}">'
+            f"{t.ago % {'ago': esc(timesince(f.last_contact_at))}}</time>"
+            + (f'<span class="muted small d-block">{esc(by)}</span>' if by else "")
+        )
+    else:
+        last = "—"
+    upcoming = panel["next_activity"]
+    if upcoming:
+        next_activity = (
+            f'<time datetime="{_local(upcoming.occurred_at, "c")}">'
+            f"{_local(upcoming.occurred_at, 'SHORT_DATETIME_FORMAT')}</time>"
+            f'<span class="muted small d-block">{esc(upcoming.summary)}</span>'
+        )
+    else:
+        next_activity = "—"
+    others = ""
+    if f.other_currencies:
+        groups = "; ".join(
+            ", ".join(f"{esc(money(amount, cur))} ({esc(name)})" for name, amount in figs.items())
+            for cur, figs in f.other_currencies.items()
+        )
+        others = f'\n  <p class="muted small mb-0">{t.other_currencies} {groups}</p>'
+    return mark_safe(
+        f'<section class="card-cl figures" aria-labelledby="figures-h">\n'
+        f'  <h2 id="figures-h" class="visually-hidden">{t.key_figures}</h2>\n  <dl class="figure-grid">\n'
+        f'    <div><dt>{t.lifetime_purchases}</dt><dd class="num-fig">{esc(money(f.purchases_total, currency))}</dd>'
+        f'<dd class="muted small">{purchases}</dd></div>\n'
+        f'    <div><dt>{t.returns}</dt><dd class="num-fig">{esc(money(f.returns_total, currency))}</dd>'
+        f'<dd class="muted small">{returns}</dd></div>\n'
+        f'    <div><dt>{t.open_complaints}</dt><dd class="num-fig">{esc(localize(f.open_complaints))}</dd></div>\n'
+        f'    <div><dt>{t.outstanding}</dt><dd class="num-fig">{esc(money(f.outstanding_balance, currency))}</dd></div>\n'
+        f"    <div><dt>{t.last_contact}</dt><dd>{last}</dd></div>\n"
+        f"    <div><dt>{t.next_activity}</dt><dd>{next_activity}</dd></div>\n  </dl>{others}\n</section>\n"
+    )
 
 
 def quick_form_html(form: Any, party_id: int, kind: str, csrf_token: Any) -> str:

@@ -10,7 +10,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from clientela.interactions.models import Interaction
 from clientela.interactions.render import entries_html
-from clientela.interactions.render_panel import activity_html, quick_form_html, timeline_page_html
+from clientela.interactions.render_panel import (
+    activity_html,
+    figures_html,
+    quick_form_html,
+    timeline_page_html,
+)
 
 register = template.Library()
 
@@ -25,6 +30,12 @@ def timeline_entries(items: Iterable[Interaction], party: Any, headings: bool = 
 def activity_panel(context: Any, panel: Mapping[str, Any]) -> SafeString:
     """The customer page's activity panel: composer, upcoming activities, filters, first timeline page."""
     return activity_html(panel, context.get("csrf_token"))
+
+
+@register.simple_tag
+def figures_panel(panel: Mapping[str, Any]) -> SafeString:
+    """The key figures under the customer's header."""
+    return figures_html(panel)
 
 
 @register.simple_tag(takes_context=True)

@@ -90,3 +90,41 @@ def test_fixed_texts_follow_the_language(admin_user):
         english = activity_html(_panel(party), "tok")
     assert ">Actividad</h2>" in spanish and ">Activity</h2>" in english
     assert ">Guardar</button>" in spanish and ">Save</button>" in english
+
+
+def test_key_figures_in_the_locale_with_plurals_and_other_currencies(admin_user):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from clientela.interactions.models import PartyStats
+    from clientela.interactions.render_panel import figures_html
+
+    party = make_person(admin_user)
+    admin_user.first_name, admin_user.last_name = "Ana <b>", "Ruiz"
+    stats = PartyStats(
+        party=party,
+        currency="EUR",
+        purchases_total=Decimal("1234.5"),
+        purchases_count=1,
+        returns_total=Decimal("0"),
+        returns_count=2,
+        open_complaints=3,
+        outstanding_balance=Decimal("-10"),
+        last_contact_at=timezone.now() - timezone.timedelta(hours=3),
+        last_contact_by=admin_user,
+        other_currencies={"USD": {"purchases": "50.00"}},
+    )
+    upcoming = SimpleNamespace(occurred_at=timezone.now() + timezone.timedelta(days=2), summary="Call <back>")
+    with translation.override("en"):
+        english = figures_html({"figures": stats, "next_activity": upcoming})
+    with translation.override("es"):
+        spanish = figures_html({"figures": stats, "next_activity": None})
+    assert '<dd class="num-fig">€1,234.50</dd><dd class="muted small">1 purchase</dd>' in english
+    assert '<dd class="muted small">2 returns</dd>' in english
+    assert '<dd class="num-fig">3</dd>' in english
+    assert "3\xa0hours ago</time>" in english and "Ana &lt;b&gt;" in english
+    assert "Call &lt;back&gt;" in english and "<back>" not in english
+    assert "Also in other currencies: $50.00 (purchases)</p>" in english
+    assert "1.234,50" in spanish and "1 compra</dd>" in spanish and "2 devoluciones" in spanish
+    assert "Próxima actividad</dt><dd>—</dd>" in spanish
