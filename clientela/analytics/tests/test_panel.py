@@ -103,3 +103,18 @@ def test_models_page_lists_fits_and_refits(admin_user, scored, client_for, setti
 def test_models_page_before_any_fit(admin_user, client_for):
     html, _n = _get(client_for(admin_user), reverse("analytics:models"))
     assert "No model has been fitted yet" in html
+
+
+def test_the_panel_escapes_reasons_and_draws_nothing_when_hidden(scored):
+    from django.utils import translation
+
+    from clientela.analytics.panels import score_context
+    from clientela.analytics.render import value_html
+
+    score = CustomerScore.objects.select_related("fit").exclude(rfm_segment="").first()
+    panel = {**score_context(score), "churn_text": "<i>why</i>", "notes": ["a <b>", "c"]}
+    with translation.override("en"):
+        html = value_html(panel)
+    assert '<dd class="muted small">&lt;i&gt;why&lt;/i&gt;</dd>' in html
+    assert "Note: a &lt;b&gt;; c</p>" in html
+    assert value_html({"hidden": True}) == ""
