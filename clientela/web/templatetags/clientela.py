@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,14 @@ def language_name(code: str) -> str:
     """A language code by its name in the active language ("es" reads "Spanish" in English, "español" in Spanish)."""
     if not code:
         return ""
+    return _language_name(code, get_language() or "en")
+
+
+@lru_cache(maxsize=1024)
+def _language_name(code: str, viewer_code: str) -> str:
+    # Babel parses both locales on every call (about 70 µs, on every customer page)
     try:
-        viewer = Locale.parse((get_language() or "en").replace("-", "_"))
+        viewer = Locale.parse(viewer_code.replace("-", "_"))
         name = Locale.parse(code.replace("-", "_")).get_display_name(viewer)
     except (UnknownLocaleError, ValueError, TypeError):
         return code
