@@ -189,6 +189,9 @@ TASKS = {
 }
 
 # --- Clientela ------------------------------------------------------------------------------------------
+# PostgreSQL: the hottest reads (clientela.core.prepared) are prepared on the server once per connection;
+# off for a pooler that drops prepared statements (PgBouncer before 1.21 or without max_prepared_statements)
+CLIENTELA_PG_PREPARED_READS = env_bool("CLIENTELA_PG_PREPARED_READS", True)
 # Region used to read phone numbers written without an international prefix (ISO 3166-1 alpha-2).
 CLIENTELA_DEFAULT_REGION = os.environ.get("CLIENTELA_DEFAULT_REGION", "ES").upper()
 CLIENTELA_DEFAULT_CURRENCY = os.environ.get("CLIENTELA_DEFAULT_CURRENCY", "EUR").upper()

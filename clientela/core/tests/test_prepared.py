@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
-from clientela.core.prepared import forget_prepared, prepared_rows
+from clientela.core.prepared import _cache, forget_prepared, prepared_rows
 from clientela.interactions.models import Interaction
 from clientela.interactions.services import interaction_log
 from clientela.parties.models import Party
@@ -152,3 +152,61 @@ def test_a_lookup_that_refuses_the_placeholder_falls_back(admin_user):
     assert prepared_rows("strict", strict, [ana.pk]) == [(ana.pk,)]
     with pytest.raises(ValueError):
         prepared_rows("strict", strict, [-1])  # the caller's own error still reaches the caller
+
+
+# --- PostgreSQL: prepared on the server ---------------------------------------------------------------
+
+on_postgresql = pytest.mark.skipif(
+    "__import__('django.db').db.connection.vendor != 'postgresql'", reason="server-side preparation"
+)
+
+
+def _server_statements() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _names(pk):
+    return Party.objects.filter(pk=pk).values_list("display_name")
+
+
+@on_postgresql
+def test_postgresql_prepares_a_shape_on_the_server_and_gives_the_same_rows(admin_user):
+    people = [make_person(admin_user, given_names=f"Srv{i}") for i in range(3)]
+    before = _server_statements()
+    for person in people:
+        assert prepared_rows(("srv",), _names, [person.pk]) == list(_names(person.pk))
+    added = _server_statements() - before
+    assert len(added) == 1 and "display_name" in next(iter(added))
+
+
+@on_postgresql
+def test_postgresql_keeps_planning_a_read_asked_not_to_prepare(admin_user):
+    person = make_person(admin_user)
+    before = _server_statements()
+    assert prepared_rows(("srv-no",), _names, [person.pk], server_prepare=False) == list(_names(person.pk))
+    assert _server_statements() == before
+
+
+@on_postgresql
+def test_postgresql_a_statement_the_server_cannot_type_falls_back_without_spoiling_the_transaction(
+    admin_user, settings
+):
+    person = make_person(admin_user, given_names="Tipo")
+
+    def untyped(pk):  # "$2 IS NOT NULL": the server cannot infer the parameter's type
+        return Party.objects.filter(pk=pk).extra(where=["%s IS NOT NULL"], params=["x"]).values_list("id")
+
+    assert prepared_rows(("untyped",), untyped, [person.pk]) == [(person.pk,)]
+    assert prepared_rows(("untyped",), untyped, [person.pk]) == [(person.pk,)]
+    assert Party.objects.filter(pk=person.pk).exists()  # the transaction still works
+    (entry,) = [e for k, e in _cache().items() if k[0] == ("untyped",)]
+    assert entry.server_ok is False
+
+    settings.CLIENTELA_PG_PREPARED_READS = False
+    before = _server_statements()
+    prepared_rows(("srv-off",), _names, [person.pk])
+    assert _server_statements() == before
