@@ -192,8 +192,9 @@ def prepared_rows(
 
 
 @lru_cache(maxsize=1)
-def _preparing_cursor_class() -> type:
+def _preparing_classes() -> tuple[type, type]:
     import psycopg
+    from django.db.backends.utils import CursorDebugWrapper
 
     class Preparing(psycopg.Cursor):  # type: ignore[type-arg]
         """Server-side binding; every statement it runs is prepared (once per connection)."""
@@ -203,7 +204,15 @@ def _preparing_cursor_class() -> type:
         ) -> Any:
             return super().execute(query, params, prepare=True, binary=binary)
 
-    return Preparing
+    class Logged(CursorDebugWrapper):
+        """Django's logging wrapper, logging the statement with its values (Django reads it back from a
+        client-side cursor, which a prepared execution is not)."""
+
+        def execute(self, sql: Any, params: Any = None) -> Any:
+            with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+                return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
+
+    return Preparing, Logged
 
 
 def _server_cursor(connection: Any) -> Any:
@@ -214,8 +223,11 @@ def _server_cursor(connection: Any) -> Any:
         # Django turns psycopg's preparation off (None) so that poolers work; a threshold nothing
         # reaches lets the explicit prepare=True above through while nothing else gets prepared
         raw.prepare_threshold = 2**31
+    preparing, logged = _preparing_classes()
+    connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(_preparing_cursor_class()(raw))
+        cursor = preparing(raw)
+    return logged(cursor, connection) if connection.queries_logged else connection.make_cursor(cursor)
 
 
 def _fetch(connection: Any, entry: _Compiled, params: list[Any], server_prepare: bool) -> Any:

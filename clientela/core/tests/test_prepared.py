@@ -176,11 +176,19 @@ def _names(pk):
 @on_postgresql
 def test_postgresql_prepares_a_shape_on_the_server_and_gives_the_same_rows(admin_user):
     people = [make_person(admin_user, given_names=f"Srv{i}") for i in range(3)]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     before = _server_statements()
-    for person in people:
-        assert prepared_rows(("srv",), _names, [person.pk]) == list(_names(person.pk))
+    expected = [list(_names(person.pk)) for person in people]
+    with CaptureQueriesContext(connection) as ctx:
+        got = [prepared_rows(("srv",), _names, [person.pk]) for person in people]
+    assert got == expected
     added = _server_statements() - before
     assert len(added) == 1 and "display_name" in next(iter(added))
+    # logged with its values, as Django logs its own statements
+    logged = [q["sql"] for q in ctx.captured_queries if "display_name" in (q["sql"] or "")]
+    assert len(logged) == 3 and all(f'"id" = {p.pk}' in sql for p, sql in zip(people, logged, strict=True))
 
 
 @on_postgresql
