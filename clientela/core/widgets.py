@@ -148,7 +148,9 @@ class FastWidgetRenderer(DjangoTemplates):
         """Whether the engine finds Django's own template under this name (no app overrides it)."""
         own = self._django_own.get(template_name)
         if own is None:
-            names = (template_name, ATTRS, OPTION) if template_name == SELECT else (template_name, ATTRS)
+            names: tuple[str, ...] = (
+                (template_name, ATTRS, OPTION) if template_name == SELECT else (template_name, ATTRS)
+            )
             if template_name in INPUTS and template_name != INPUT:
                 names += (INPUT,)
             own = all(
