@@ -8,7 +8,6 @@ for a fraction of that. Every value is escaped; the strings are the same transla
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -23,11 +22,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from clientela.core.choices import choice_label
-from clientela.core.html import icon, money
-
-
-def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+from clientela.core.html import esc, icon, money
 
 
 class Texts:

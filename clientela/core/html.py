@@ -6,6 +6,7 @@ the ``{% icon %}`` and ``{% money %}`` template tags are thin wrappers over thes
 
 from __future__ import annotations
 
+import html
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
@@ -22,6 +23,12 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 @lru_cache(maxsize=64)
+def esc(value: Any) -> str:
+    """A value as HTML text, quotes included (what autoescaping does to a plain value) for the pages
+    built in Python."""
+    return html.escape(str(value), quote=True)
+
+
 def _svg(name: str) -> str:
     path = ICONS / f"{name}.svg"
     if not re.fullmatch(r"[a-z0-9-]+", name) or not path.exists():

@@ -10,7 +10,6 @@ result safe. The strings are the same translatable messages the template used.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -23,7 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from clientela.core.html import icon, money
+from clientela.core.html import esc, icon, money
 from clientela.core.urls import fast_reverse
 from clientela.interactions.choices import Channel, Direction, Kind
 from clientela.interactions.models import Interaction
@@ -45,10 +44,6 @@ ICONS = {
 }
 MONEY_KINDS = ("purchase", "invoice", "payment", "credit_note", "balance")
 OUTCOMES = {"answered": "Answered", "no_answer": "No answer", "voicemail": "Voicemail"}
-
-
-def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 class Labels:

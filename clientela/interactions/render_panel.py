@@ -26,9 +26,9 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from clientela.core.html import money
+from clientela.core.html import esc, money
 from clientela.core.urls import fast_reverse
-from clientela.interactions.render import entries_html, esc
+from clientela.interactions.render import entries_html
 
 
 def csrf_input(token: Any) -> str:
