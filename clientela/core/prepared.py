@@ -18,7 +18,7 @@ most of it spent planning statements that differ only in their values. There a s
 on the server (psycopg's protocol-level prepared statements, server-side parameter binding, once per
 connection) and later executions skip the planner. ``server_prepare=False`` keeps a read planned on each
 execution: a statement whose best plan depends on its values (a keyset page deep in a long timeline got
-a generic plan 10 times slower). The first server-prepared execution of a shape runs in a savepoint; a
+a generic plan 10 times slower). The first server-prepared execution of a shape inside a transaction runs in a savepoint; a
 statement the server cannot type with bound parameters falls back to Django's client-side binding.
 ``CLIENTELA_PG_PREPARED_READS=false`` turns it off (for a pooler that does not keep prepared statements:
 PgBouncer before 1.21, or later ones without ``max_prepared_statements``).
@@ -30,6 +30,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -242,9 +243,12 @@ def _fetch(connection: Any, entry: _Compiled, params: list[Any], server_prepare:
                 cursor.execute(entry.sql, params)
                 return cursor.fetchall()
         try:
-            # the first time, in a savepoint: a statement the server cannot type must not spoil the
-            # transaction it runs in
-            with transaction.atomic(using=connection.alias), _server_cursor(connection) as cursor:
+            # the first time inside a transaction, in a savepoint: a statement the server cannot type
+            # must not spoil the transaction it runs in (in autocommit mode there is none to spoil)
+            guard = (
+                transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext()
+            )
+            with guard, _server_cursor(connection) as cursor:
                 cursor.execute(entry.sql, params)
                 rows = cursor.fetchall()
         except DatabaseError:

@@ -218,3 +218,22 @@ def test_postgresql_a_statement_the_server_cannot_type_falls_back_without_spoili
     before = _server_statements()
     prepared_rows(("srv-off",), _names, [person.pk])
     assert _server_statements() == before
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_in_autocommit_mode_the_first_execution_needs_no_transaction(admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = make_person(admin_user, given_names="Auto")
+
+    def untyped(pk):
+        return Party.objects.filter(pk=pk).extra(where=["%s IS NOT NULL"], params=["x"]).values_list("id")
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert prepared_rows(("auto",), _names, [person.pk]) == list(_names(person.pk))
+        assert prepared_rows(("auto-untyped",), untyped, [person.pk]) == [(person.pk,)]
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert not any(sql in ("BEGIN", "COMMIT") or sql.startswith("SAVEPOINT") for sql in statements)
+    assert Party.objects.filter(pk=person.pk).exists()
