@@ -121,6 +121,10 @@ def keyset_after(qs: QuerySet, *, ordering: Sequence[str], values: Sequence[Any]
         condition = Q(**{f"{names[-1]}__{op}": values[-1]})
         for name, value in zip(reversed(names[:-1]), reversed(values[:-1]), strict=True):
             condition = Q(**{f"{name}__{op}": value}) | (Q(**{name: value}) & condition)
+        if len(names) > 1:
+            # implied by the condition, and what lets an index on the ordering start at the cursor
+            # instead of reading every earlier row of the list and filtering it out (deep pages)
+            condition = Q(**{f"{names[0]}__{op}e": values[0]}) & condition
         qs = qs.filter(condition)
     return qs
 
