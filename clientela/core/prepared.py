@@ -17,8 +17,10 @@ On PostgreSQL most of what is left is planning: at a million customers the page'
 most of it spent planning statements that differ only in their values. There a shape is also prepared
 on the server (psycopg's protocol-level prepared statements, server-side parameter binding, once per
 connection) and later executions skip the planner. ``server_prepare=False`` keeps a read planned on each
-execution: a statement whose best plan depends on its values (a keyset page deep in a long timeline got
-a generic plan 10 times slower). The first server-prepared execution of a shape inside a transaction runs in a savepoint; a
+execution: a statement whose best plan depends on its values (a filter whose selectivity varies; the
+generic plan of a keyset timeline page read a customer's whole history through a plain index on the
+customer until that index went: check a new shape's generic plan with ``EXPLAIN`` under
+``plan_cache_mode = force_generic_plan``). The first server-prepared execution of a shape inside a transaction runs in a savepoint; a
 statement the server cannot type with bound parameters falls back to Django's client-side binding.
 ``CLIENTELA_PG_PREPARED_READS=false`` turns it off (for a pooler that does not keep prepared statements:
 PgBouncer before 1.21, or later ones without ``max_prepared_statements``).
@@ -30,14 +32,13 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, connections
 from django.db.models import QuerySet
 from django.db.models import query as django_query
 from django.db.models.query import ModelIterable, ValuesListIterable
@@ -231,6 +232,34 @@ def _server_cursor(connection: Any) -> Any:
     return logged(cursor, connection) if connection.queries_logged else connection.make_cursor(cursor)
 
 
+def _first_server_execution(connection: Any, entry: _Compiled, params: list[Any]) -> Any:
+    """Run a shape prepared on the server for the first time: its rows, or None (and ``server_ok`` set
+    to False) when the server cannot take it with bound parameters.
+
+    Inside a transaction it runs in a savepoint, so that a failure does not spoil the transaction; the
+    savepoint goes straight to the driver rather than through Django's ``atomic``, as it happens once per
+    shape and process and only inside transactions (tests, services), and logging it would make the
+    first of a test's requests count two statements more than the next. In autocommit mode (requests)
+    there is no transaction to spoil."""
+    raw = connection.connection if connection.in_atomic_block else None
+    if raw is not None:
+        raw.execute("SAVEPOINT clientela_prepared")
+    try:
+        with _server_cursor(connection) as cursor:
+            cursor.execute(entry.sql, params)
+            rows = cursor.fetchall()
+    except DatabaseError:
+        if raw is not None:
+            raw.execute("ROLLBACK TO SAVEPOINT clientela_prepared")
+            raw.execute("RELEASE SAVEPOINT clientela_prepared")
+        entry.server_ok = False
+        return None
+    if raw is not None:
+        raw.execute("RELEASE SAVEPOINT clientela_prepared")
+    entry.server_ok = True
+    return rows
+
+
 def _fetch(connection: Any, entry: _Compiled, params: list[Any], server_prepare: bool) -> Any:
     if (
         server_prepare
@@ -242,19 +271,8 @@ def _fetch(connection: Any, entry: _Compiled, params: list[Any], server_prepare:
             with _server_cursor(connection) as cursor:
                 cursor.execute(entry.sql, params)
                 return cursor.fetchall()
-        try:
-            # the first time inside a transaction, in a savepoint: a statement the server cannot type
-            # must not spoil the transaction it runs in (in autocommit mode there is none to spoil)
-            guard = (
-                transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext()
-            )
-            with guard, _server_cursor(connection) as cursor:
-                cursor.execute(entry.sql, params)
-                rows = cursor.fetchall()
-        except DatabaseError:
-            entry.server_ok = False
-        else:
-            entry.server_ok = True
+        rows = _first_server_execution(connection, entry, params)
+        if rows is not None:
             return rows
     with connection.cursor() as cursor:
         cursor.execute(entry.sql, params)
