@@ -152,9 +152,10 @@ def _entries(
 
     values = [party.pk, timezone.now(), *(getattr(filters, name) for name in present), *after]
     key = ("timeline", organisation, upcoming, kinds, present, len(after), limit)
-    # a page deep in a long timeline, or a date or source filter, needs a plan for its own values
-    # (PostgreSQL's generic plan for the next page was ten times slower): planned on each execution
-    rows = prepared_rows(key, build, values, server_prepare=not after and not present)
+    # a date or source filter's selectivity depends on its values: planned on each execution. (Pages
+    # past the first are prepared: PostgreSQL's generic plan of the keyset page reads the timeline
+    # index from the cursor, now that no plain index on the customer competes with it.)
+    rows = prepared_rows(key, build, values, server_prepare=not present)
     own_name = party.display_name
     return [
         Entry(*row[:12], row[12] or "", row[13], row[14] if names else own_name)  # type: ignore[misc,call-arg]
