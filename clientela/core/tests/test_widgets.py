@@ -166,3 +166,25 @@ def test_every_form_of_the_project_draws_the_same(language):
                     assert ours == form[name].as_widget(), (cls.__name__, name)
                     checked += 1
     assert checked > 100
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_list_filters_draw_the_same(language):
+    from clientela.parties.filters import PartyFilter
+    from clientela.sales.selectors_leads import LeadFilter
+
+    renderer = FastWidgetRenderer()
+    checked = 0
+    with override(language):
+        for filterset_class in (PartyFilter, LeadFilter):
+            unbound = filterset_class(data=None).form
+            bound = filterset_class(data=dict.fromkeys(unbound.fields, "x <y>")).form
+            for form in (unbound, bound):
+                for name in form.fields:
+                    form.renderer = renderer
+                    ours = form[name].as_widget()
+                    form.renderer = DJANGO
+                    assert ours == form[name].as_widget(), (filterset_class.__name__, name)
+                    checked += 1
+    assert checked > 10
