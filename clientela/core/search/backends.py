@@ -41,23 +41,44 @@ def _anchored(pattern: str) -> tuple[str, bool] | None:
     return text, whole
 
 
-def value_lookup(column: str, patterns: Sequence[str]) -> tuple[str, str] | None:
-    """("=", value) for one whole value ``^v$``, (">=", prefix) for the start of one ``^v``, else None."""
-    found = _anchored(patterns[0]) if column in VALUE_COLUMNS and len(patterns) == 1 else None
+def value_lookup(column: str, patterns: Sequence[str]) -> tuple[str, ...] | None:
+    """("=", value) for one whole value ``^v$``, (">=", prefix) for the start of one ``^v``, ("@",
+    local, domain) for an email address whose local part starts ``^local`` and whose domain starts
+    ``@domain`` ("marialuz@hot" for marialuz.acosta@hotmail.com), else None."""
+    if column not in VALUE_COLUMNS:
+        return None
+    if len(patterns) == 2 and patterns[1].startswith("@"):
+        start = _anchored(patterns[0])
+        domain = patterns[1][1:]
+        if start is None or start[1] or "@" in start[0] or not domain or any(c in domain for c in "^$ @"):
+            return None
+        return ("@", start[0], domain)
+    found = _anchored(patterns[0]) if len(patterns) == 1 else None
     if found is None:
         return None
     return ("=" if found[1] else ">=", found[0])
 
 
+def _like_literal(text: str) -> str:
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
 def find_values(
-    cursor: Any, table: str, key: str, column: str, lookup: tuple[str, str], limit: int
+    cursor: Any, table: str, key: str, column: str, lookup: tuple[str, ...], limit: int
 ) -> list[tuple[int, str, str]]:
-    """(id, name, card) of the documents holding the value (or a value starting with the prefix) of
-    ``lookup`` in ``column``; ``key`` is the document table's id column (SQLite's FTS5 table: rowid)."""
-    op, value = lookup
-    where, params = (
-        ("v.value = %s", [value]) if op == "=" else ("v.value >= %s AND v.value < %s", [value, value + _TOP])
-    )
+    """(id, name, card) of the documents holding the value (or a value starting with the prefix, or an
+    address of the local start and domain start) of ``lookup`` in ``column``; ``key`` is the document
+    table's id column (SQLite's FTS5 table: rowid). Each is a range of the values' primary key."""
+    op, value = lookup[0], lookup[1]
+    if op == "=":
+        where, params = "v.value = %s", [value]
+    elif op == "@":
+        # the local part's range, each value in it checked for its domain's start
+        pattern = f"{_like_literal(value)}%@{_like_literal(lookup[2])}%"
+        where = "v.value >= %s AND v.value < %s AND v.value LIKE %s ESCAPE '!'"
+        params = [value, value + _TOP, pattern]
+    else:
+        where, params = "v.value >= %s AND v.value < %s", [value, value + _TOP]
     cursor.execute(
         f"SELECT s.{key}, s.name, s.card FROM {table}_values v JOIN {table} s ON s.{key} = v.id "
         f"WHERE v.col = %s AND {where} LIMIT %s",

@@ -247,11 +247,13 @@ class SearchIndex:
         words = q.words
         plan: list[tuple[str, list[str], str]] = []
         if q.email:
-            plan += [
-                ("contact", [f"^{q.email}$"], "exact"),
-                ("contact", [f"^{q.email}"], "prefix"),
-                ("contact", [q.email], "substring"),
-            ]
+            plan += [("contact", [f"^{q.email}$"], "exact"), ("contact", [f"^{q.email}"], "prefix")]
+            local, at, domain = q.email.partition("@")
+            if at and len(local) >= 2 and len(domain) >= 2 and "@" not in domain:
+                # the start of the address and the start of its domain ("marialuz@hot"): one range of
+                # the values, and the owners it finds settle the search like an exact address
+                plan += [("contact", [f"^{local}", f"@{domain}"], "prefix")]
+            plan += [("contact", [q.email], "substring")]
         for digits in q.phone_digits:
             plan += [("contact", [f"^{digits}$"], "exact")]
         for digits in q.phone_digits[:1]:
@@ -266,7 +268,8 @@ class SearchIndex:
             stage(column, patterns, tier)
             if len(shown) >= limit:
                 break
-            if tier == "exact" and column in ("contact", "ids") and len(best) > found_before:
+            settles = tier == "exact" or (len(patterns) == 2 and patterns[1].startswith("@"))
+            if settles and column in ("contact", "ids") and len(best) > found_before:
                 # an exact email, phone or id names its customer: numbers or addresses that merely
                 # contain the same characters are noise, and costly substring scans
                 settled.add(column)

@@ -79,6 +79,30 @@ def test_start_of_an_email_typed_as_one_word_finds_its_owner(admin_user, people)
     assert ids(admin_user, "pepelux") == []
 
 
+def test_start_of_an_address_and_start_of_its_domain(admin_user, people):
+    luz = make_person(
+        admin_user,
+        given_names="María Luz",
+        family_name_1="Acosta",
+        contact_points=[{"kind": "email", "value": "marialuz.acosta@hotmail.com"}],
+    )
+    other = make_person(
+        admin_user,
+        given_names="Marta",
+        family_name_1="Luz",
+        contact_points=[{"kind": "email", "value": "marialuz_b@gmail.com"}],
+    )
+    assert ids(admin_user, "marialuz@hot") == [luz.pk]
+    assert ids(admin_user, "MariaLuz@Hotm") == [luz.pk]
+    assert ids(admin_user, "marialuz@gma") == [other.pk]
+    assert ids(admin_user, "marialuz.a@hot") == [luz.pk]
+    assert ids(admin_user, "marialuz@yah") == []
+    # "_" and "%" are the address's own characters, not wildcards
+    assert ids(admin_user, "marialuz_@gma") == [other.pk]
+    assert ids(admin_user, "marialu%@gma") == []
+    assert ids(admin_user, "jm.gar@ejem") == [people["jose"].pk]
+
+
 def test_tax_id(admin_user, people):
     assert ids(admin_user, "12345678-Z") == [people["jose"].pk]
     assert ids(admin_user, "b12345674") == [people["org"].pk]
