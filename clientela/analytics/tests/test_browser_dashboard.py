@@ -98,8 +98,14 @@ def test_dashboard_draws_every_chart(live_server, page):
 
     page.get_by_role("link", name="What to correct", exact=True).click()
     for name in ("rates_product", "rates_segment", "rates_month"):
-        page.evaluate(f"""document.querySelector('[data-tile="{name}"]').scrollIntoView()""")
+        # polled: right after the click the tile may not exist yet (the page being left), and a tile
+        # that loads when revealed is replaced by its content; each poll scrolls whichever is there
         page.wait_for_function(
-            f"""() => document.querySelector('[data-tile="{name}"] canvas[data-chart-drawn]')"""
+            f"""() => {{
+                const tile = document.querySelector('[data-tile="{name}"]');
+                if (!tile) return false;
+                tile.scrollIntoView();
+                return !!tile.querySelector('canvas[data-chart-drawn]');
+            }}"""
         )
     screenshot(page, "analytics-what-to-correct")
