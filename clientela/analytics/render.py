@@ -9,20 +9,17 @@ for a fraction of that. Every value is escaped; the strings are the same transla
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
-from django.template.defaultfilters import date as date_format
 from django.template.defaultfilters import floatformat
-from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clientela.core.choices import choice_label
-from clientela.core.html import esc, icon, money
+from clientela.core.html import count_text, esc, icon, local_date, money, per_language
 
 
 class Texts:
@@ -48,9 +45,7 @@ class Texts:
         self.as_of = _("figures as of %(as_of)s")
 
 
-@lru_cache(maxsize=16)
-def _texts_for(language: str) -> Texts:
-    return Texts()
+_texts = per_language(Texts)
 
 
 def _number(value: Any) -> str:
@@ -65,13 +60,13 @@ def value_html(panel: Mapping[str, Any]) -> SafeString:
     """The value panel (``analytics.panels.value_context`` gives ``panel``)."""
     if panel.get("hidden"):
         return mark_safe("")
-    t = _texts_for(get_language() or "")
+    t = _texts()
     s = panel.get("score")
     head = f'<section class="card-cl" aria-labelledby="value-h">\n  <h2 id="value-h" class="h5">{t.heading}</h2>\n  '
     if not s:
         return mark_safe(f'{head}\n  <p class="muted small mb-0">{t.empty}</p>\n  \n</section>')
     segment = f"<strong>{esc(choice_label(s, 'rfm_segment'))}</strong>" if s.rfm_segment else "—"
-    purchases = ngettext("%(n)s purchase", "%(n)s purchases", s.purchases) % {"n": _number(s.purchases)}
+    purchases = count_text("%(n)s purchase", "%(n)s purchases", s.purchases)
     p_alive = "—" if panel.get("p_alive_pct") is None else f"{_number(panel['p_alive_pct'])} %"
     days = panel.get("horizon_days") or 365
     expected_label = ngettext(
@@ -91,13 +86,8 @@ def value_html(panel: Mapping[str, Any]) -> SafeString:
         f'\n  <p class="muted small">{t.note} {"; ".join(esc(n) for n in notes)}</p>' if notes else ""
     )
     fit = panel.get("fit")
-    fitted = (
-        t.fitted % {"fitted": esc(date_format(timezone.localtime(fit.fitted_at), "SHORT_DATE_FORMAT"))}
-        + " · "
-        if fit
-        else ""
-    )
-    as_of = t.as_of % {"as_of": esc(date_format(timezone.localtime(s.as_of), "SHORT_DATETIME_FORMAT"))}
+    fitted = t.fitted % {"fitted": local_date(fit.fitted_at, "SHORT_DATE_FORMAT")} + " · " if fit else ""
+    as_of = t.as_of % {"as_of": local_date(s.as_of, "SHORT_DATETIME_FORMAT")}
     return mark_safe(
         f'{head}\n  <dl class="figure-grid value-grid">\n'
         f"    <div><dt>{t.rfm}</dt><dd>{segment}</dd>\n"

@@ -8,27 +8,51 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from babel.numbers import format_currency, get_currency_precision
 from django.conf import settings
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 
 ICONS = Path(__file__).resolve().parent.parent / "web" / "templates" / "web" / "icons"
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
-@lru_cache(maxsize=64)
+T = TypeVar("T")
+
+
+def per_language(build: Callable[[], T]) -> Callable[[], T]:
+    """``build()`` once per active language: the fixed texts of a page part built in Python, translated
+    once rather than on every page."""
+    cached = lru_cache(maxsize=16)(lambda language: build())
+    return lambda: cached(get_language() or "")
+
+
+def local_date(value: Any, format_name: str) -> str:
+    """``{{ value|date:format_name }}`` in the current time zone, escaped."""
+    return esc(date_filter(timezone.localtime(value), format_name))
+
+
+def count_text(singular: str, plural: str, n: Any) -> str:
+    """``{% blocktranslate count n=n %}``: the message is trusted, the number localised and escaped."""
+    return ngettext(singular, plural, n) % {"n": esc(localize(n))}
+
+
 def esc(value: Any) -> str:
     """A value as HTML text, quotes included (what autoescaping does to a plain value) for the pages
     built in Python."""
     return html.escape(str(value), quote=True)
 
 
+@lru_cache(maxsize=64)
 def _svg(name: str) -> str:
     path = ICONS / f"{name}.svg"
     if not re.fullmatch(r"[a-z0-9-]+", name) or not path.exists():

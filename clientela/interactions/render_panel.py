@@ -13,20 +13,16 @@ pages answer on their own (``interactions/_quick_form.html``, ``interactions/_ti
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 from django import forms
-from django.template.defaultfilters import date as date_format
-from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from clientela.core.html import esc, money
+from clientela.core.html import count_text, esc, local_date, money, per_language
 from clientela.core.urls import fast_reverse
 from clientela.interactions.render import entries_html
 
@@ -68,23 +64,7 @@ class Texts:
         self.ago = _("%(ago)s ago")
 
 
-@lru_cache(maxsize=16)
-def _texts_for(language: str) -> Texts:
-    return Texts()
-
-
-def _texts() -> Texts:
-    return _texts_for(get_language() or "")
-
-
-def _local(value: Any, format_name: str) -> str:
-    """``{{ value|date:format_name }}``: in the current time zone, escaped."""
-    return esc(date_format(timezone.localtime(value), format_name))
-
-
-def _count(singular: str, plural: str, n: int) -> str:
-    """``{% blocktranslate count n=n %}``: the message is trusted, the number localised and escaped."""
-    return ngettext(singular, plural, n) % {"n": esc(localize(n))}
+_texts = per_language(Texts)
 
 
 def figures_html(panel: Mapping[str, Any]) -> SafeString:
@@ -92,12 +72,12 @@ def figures_html(panel: Mapping[str, Any]) -> SafeString:
     t = _texts()
     f = panel["figures"]
     currency = f.currency
-    purchases = _count("%(n)s purchase", "%(n)s purchases", f.purchases_count)
-    returns = _count("%(n)s return", "%(n)s returns", f.returns_count)
+    purchases = count_text("%(n)s purchase", "%(n)s purchases", f.purchases_count)
+    returns = count_text("%(n)s return", "%(n)s returns", f.returns_count)
     if f.last_contact_at:
         by = f.last_contact_by
         last = (
-            f'<time datetime="{_local(f.last_contact_at, "c")}" title="{_local(f.last_contact_at, "DATETIME_FORMAT")}">'
+            f'<time datetime="{local_date(f.last_contact_at, "c")}" title="{local_date(f.last_contact_at, "DATETIME_FORMAT")}">'
             f"{t.ago % {'ago': esc(timesince(f.last_contact_at))}}</time>"
             + (f'<span class="muted small d-block">{esc(by)}</span>' if by else "")
         )
@@ -106,8 +86,8 @@ def figures_html(panel: Mapping[str, Any]) -> SafeString:
     upcoming = panel["next_activity"]
     if upcoming:
         next_activity = (
-            f'<time datetime="{_local(upcoming.occurred_at, "c")}">'
-            f"{_local(upcoming.occurred_at, 'SHORT_DATETIME_FORMAT')}</time>"
+            f'<time datetime="{local_date(upcoming.occurred_at, "c")}">'
+            f"{local_date(upcoming.occurred_at, 'SHORT_DATETIME_FORMAT')}</time>"
             f'<span class="muted small d-block">{esc(upcoming.summary)}</span>'
         )
     else:

@@ -245,34 +245,36 @@ class SearchIndex:
                 stage("name", whole, exact_tier)
 
         words = q.words
-        plan: list[tuple[str, list[str], str]] = []
+        # (column, patterns, tier, whether owners found settle the column: an exact address, phone or id
+        # names its customer, and values that merely contain its characters are noise)
+        plan: list[tuple[str, list[str], str, bool]] = []
         if q.email:
-            plan += [("contact", [f"^{q.email}$"], "exact"), ("contact", [f"^{q.email}"], "prefix")]
+            plan += [
+                ("contact", [f"^{q.email}$"], "exact", True),
+                ("contact", [f"^{q.email}"], "prefix", False),
+            ]
             local, at, domain = q.email.partition("@")
             if at and len(local) >= 2 and len(domain) >= 2 and "@" not in domain:
                 # the start of the address and the start of its domain ("marialuz@hot"): one range of
                 # the values, and the owners it finds settle the search like an exact address
-                plan += [("contact", [f"^{local}", f"@{domain}"], "prefix")]
-            plan += [("contact", [q.email], "substring")]
+                plan += [("contact", [f"^{local}", f"@{domain}"], "prefix", True)]
+            plan += [("contact", [q.email], "substring", False)]
         for digits in q.phone_digits:
-            plan += [("contact", [f"^{digits}$"], "exact")]
+            plan += [("contact", [f"^{digits}$"], "exact", True)]
         for digits in q.phone_digits[:1]:
-            plan += [("contact", [f"^{digits}"], "prefix"), ("contact", [digits], "substring")]
+            plan += [("contact", [f"^{digits}"], "prefix", False), ("contact", [digits], "substring", False)]
         if q.ident:
-            plan += [("ids", [f"^{q.ident}$"], "exact"), ("ids", [f"^{q.ident}"], "prefix")]
+            plan += [("ids", [f"^{q.ident}$"], "exact", True), ("ids", [f"^{q.ident}"], "prefix", False)]
         settled: set[str] = set()
-        for column, patterns, tier in plan:
+        for column, patterns, tier, settles in plan:
             if column in settled:
                 continue
             found_before = len(best)
             stage(column, patterns, tier)
             if len(shown) >= limit:
                 break
-            settles = tier == "exact" or (len(patterns) == 2 and patterns[1].startswith("@"))
-            if settles and column in ("contact", "ids") and len(best) > found_before:
-                # an exact email, phone or id names its customer: numbers or addresses that merely
-                # contain the same characters are noise, and costly substring scans
-                settled.add(column)
+            if settles and len(best) > found_before:
+                settled.add(column)  # the later stages of the column are costly substring scans
         if words and len(shown) < limit:
             name_stages(words, "exact", "prefix")
             if len(shown) < limit:

@@ -37,3 +37,12 @@ def test_link_with_integer_ids_matches_reverse():
     assert link("parties:detail", 42) == reverse("parties:detail", args=[42])
     assert link("parties:detail", 918273645) == reverse("parties:detail", args=[918273645])
     assert link("interactions:quick_log", 7, "call") == reverse("interactions:quick_log", args=[7, "call"])
+
+
+def test_esc_escapes_every_value_as_itself():
+    from clientela.core.html import esc
+
+    # equal values of other types must not share an answer (1, 1.0 and True are equal in Python)
+    assert [esc(1), esc(1.0), esc(True)] == ["1", "1.0", "True"]
+    assert esc(["<a>"]) == "[&#x27;&lt;a&gt;&#x27;]"
+    assert esc('"x" & y') == "&quot;x&quot; &amp; y"
